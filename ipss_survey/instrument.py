@@ -1,0 +1,523 @@
+"""Instruments: the questionnaire definition (scale and hierarchy), loaded from YAML.
+
+The rules are those of the instrument format (``contracts/instrument-format.md``); every error
+names the file and the key path so a user can find the line to mend.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ipss_survey.errors import InstrumentError
+
+BUILTIN_PACKAGE = "ipss_survey.instruments"
+
+_TOP_KEYS = {
+    "id",
+    "title",
+    "version",
+    "source",
+    "description",
+    "respondent_id",
+    "scale",
+    "dimensions",
+    "maturity",
+}
+_SCALE_KEYS = {"points", "labels", "agree", "neutral", "missing"}
+_DIMENSION_KEYS = {"id", "name", "description", "scale", "items", "subdimensions"}
+_SUBDIMENSION_KEYS = {"id", "name", "description", "scale", "items"}
+_ITEM_KEYS = {"code", "text", "reverse", "scale", "text_incomplete"}
+_MATURITY_KEYS = {"levels", "basis"}
+_LEVEL_KEYS = {"min", "label"}
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Ordered response codes and what each counts as."""
+
+    points: tuple[int, ...]
+    labels: dict[int, str] = field(default_factory=dict, compare=False, hash=False)
+    agree: tuple[int, ...] = ()
+    neutral: tuple[int, ...] = ()
+    missing: tuple[int, ...] = ()
+
+    @property
+    def low(self) -> int:
+        return self.points[0]
+
+    @property
+    def high(self) -> int:
+        return self.points[-1]
+
+    @property
+    def midpoint(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def disagree(self) -> tuple[int, ...]:
+        taken = set(self.agree) | set(self.neutral)
+        return tuple(p for p in self.points if p not in taken)
+
+    def reverse(self, code: int) -> int:
+        """Reverse keying as the format defines it: min + max - value."""
+        return self.low + self.high - code
+
+    def favourable_codes(self, reverse: bool) -> tuple[int, ...]:
+        """Codes that count as agreement once an item's reverse keying is applied."""
+        if not reverse:
+            return self.agree
+        return tuple(sorted(self.reverse(c) for c in self.agree))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "points": list(self.points),
+            "labels": {str(k): v for k, v in self.labels.items()},
+            "agree": list(self.agree),
+            "neutral": list(self.neutral),
+            "missing": list(self.missing),
+        }
+
+    def key(self) -> tuple:
+        """Identity used to decide whether constructs mix scales."""
+        return (self.points, self.agree, self.neutral)
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    text: str
+    reverse: bool
+    scale: Scale
+    dimension: str
+    subdimension: str | None
+    text_incomplete: bool = False
+
+
+@dataclass(frozen=True)
+class Construct:
+    """A dimension or sub-dimension: a named set of items scored together."""
+
+    id: str
+    name: str
+    level: str  # "dimension" | "subdimension"
+    parent: str | None
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MaturityLevel:
+    min: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Instrument:
+    id: str
+    title: str
+    version: str
+    source: str
+    description: str
+    respondent_id: str | None
+    scale: Scale | None
+    items: tuple[Item, ...]
+    constructs: tuple[Construct, ...]
+    maturity: tuple[MaturityLevel, ...] = ()
+    maturity_basis: str = ""
+    origin: str = ""
+
+    def item(self, code: str) -> Item:
+        for it in self.items:
+            if it.code == code:
+                return it
+        raise KeyError(code)
+
+    @property
+    def dimensions(self) -> tuple[Construct, ...]:
+        return tuple(c for c in self.constructs if c.level == "dimension")
+
+    def maturity_level(self, mean: float | None) -> tuple[int, str] | None:
+        """1-based level and label of the highest band whose minimum the mean reaches."""
+        if not self.maturity or mean is None or math.isnan(mean):
+            return None
+        found = None
+        for i, lvl in enumerate(self.maturity, start=1):
+            if mean >= lvl.min - 1e-12:
+                found = (i, lvl.label)
+        return found
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _Loader:
+    """Walks the parsed YAML once, collecting the first error with its key path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, path: str, message: str) -> InstrumentError:
+        return InstrumentError(self.source, path, message)
+
+    def mapping(self, value: Any, path: str, allowed: set[str], what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping ({what}), found {_kind(value)}")
+        for key in value:
+            if not isinstance(key, str) or key not in allowed:
+                raise self.fail(
+                    _join(path, str(key)),
+                    f"unknown key {key!r} in {what}; allowed keys: {', '.join(sorted(allowed))}",
+                )
+        return value
+
+    def text(self, value: Any, path: str, *, required: bool = True) -> str:
+        if value is None and not required:
+            return ""
+        if isinstance(value, bool):
+            raise self.fail(
+                path,
+                "expected text, found a true/false value (quote words such as Yes, No, On, Off)",
+            )
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(path, f"expected non-empty text, found {_kind(value)}")
+        return value.strip()
+
+    def code_list(self, value: Any, path: str) -> tuple[int, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected a list of whole-number codes, found {_kind(value)}")
+        out = []
+        for i, v in enumerate(value):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise self.fail(f"{path}[{i}]", f"expected a whole-number code, found {v!r}")
+            out.append(v)
+        if len(set(out)) != len(out):
+            raise self.fail(path, "a code is listed twice")
+        return tuple(out)
+
+    def scale(self, value: Any, path: str) -> Scale:
+        d = self.mapping(value, path, _SCALE_KEYS, "scale")
+        if "points" not in d:
+            raise self.fail(path, "a scale needs 'points' (the ordered response codes)")
+        points = self.code_list(d["points"], _join(path, "points"))
+        if len(points) < 2:
+            raise self.fail(_join(path, "points"), "a scale needs at least two points")
+        if list(points) != sorted(points):
+            raise self.fail(_join(path, "points"), "points must be listed lowest first")
+        if points[0] < -100 or points[-1] > 100:
+            raise self.fail(_join(path, "points"), "codes must lie between -100 and 100")
+        agree = self.code_list(d.get("agree"), _join(path, "agree"))
+        neutral = self.code_list(d.get("neutral"), _join(path, "neutral"))
+        missing = self.code_list(d.get("missing"), _join(path, "missing"))
+        for key, codes in (("agree", agree), ("neutral", neutral)):
+            for i, c in enumerate(codes):
+                if c not in points:
+                    raise self.fail(
+                        f"{_join(path, key)}[{i}]",
+                        f"code {c} is not one of the scale's points {list(points)}",
+                    )
+        if not agree:
+            raise self.fail(_join(path, "agree"), "list the codes that count as agreement")
+        both = set(agree) & set(neutral)
+        if both:
+            raise self.fail(path, f"code(s) {sorted(both)} are both 'agree' and 'neutral'")
+        for i, c in enumerate(missing):
+            if c in points:
+                raise self.fail(
+                    f"{_join(path, 'missing')}[{i}]",
+                    f"missing code {c} is also a scale point; a 'no answer' code must lie "
+                    "outside points",
+                )
+        labels: dict[int, str] = {}
+        raw_labels = d.get("labels") or {}
+        if not isinstance(raw_labels, dict):
+            raise self.fail(
+                _join(path, "labels"), f"expected a mapping code: label, found {_kind(raw_labels)}"
+            )
+        seen: dict[str, int] = {}
+        for k, v in raw_labels.items():
+            kpath = _join(_join(path, "labels"), str(k))
+            if isinstance(k, bool) or not isinstance(k, int):
+                raise self.fail(kpath, f"label keys must be whole-number codes, found {k!r}")
+            if k not in points and k not in missing:
+                raise self.fail(kpath, f"code {k} is not a scale point or missing code")
+            label = self.text(v, kpath)
+            norm = normalise_label(label)
+            if norm in seen:
+                raise self.fail(kpath, f"label {label!r} is also used for code {seen[norm]}")
+            seen[norm] = k
+            labels[k] = label
+        return Scale(points, labels, agree, neutral, missing)
+
+    def load(self, doc: Any) -> Instrument:
+        top = self.mapping(doc, "", _TOP_KEYS, "instrument")
+        if "id" not in top:
+            raise self.fail("id", "an instrument needs an 'id' (used as --instrument ID)")
+        iid = self.text(top["id"], "id")
+        if any(ch.isspace() for ch in iid):
+            raise self.fail("id", f"id {iid!r} must not contain spaces")
+        title = self.text(top.get("title", iid), "title")
+        version = self.text(top.get("version"), "version", required=False)
+        source = self.text(top.get("source"), "source", required=False)
+        description = self.text(top.get("description"), "description", required=False)
+        rid = top.get("respondent_id")
+        respondent_id = self.text(rid, "respondent_id") if rid is not None else None
+        base = self.scale(top["scale"], "scale") if "scale" in top else None
+
+        dims = top.get("dimensions")
+        if not isinstance(dims, list) or not dims:
+            raise self.fail("dimensions", "expected a non-empty list of dimensions")
+        items: list[Item] = []
+        constructs: list[Construct] = []
+        codes_seen: dict[str, str] = {}
+        ids_seen: dict[str, str] = {}
+
+        def claim_id(cid: str, path: str) -> None:
+            key = cid.casefold()
+            if key in ids_seen:
+                raise self.fail(path, f"construct id {cid!r} is already used at {ids_seen[key]}")
+            ids_seen[key] = path
+
+        def read_items(value: Any, path: str, scale: Scale | None, dim: str, sub: str | None):
+            if not isinstance(value, list) or not value:
+                raise self.fail(path, "expected a non-empty list of items")
+            codes = []
+            for i, raw in enumerate(value):
+                ipath = f"{path}[{i}]"
+                if isinstance(raw, str | int) and not isinstance(raw, bool):
+                    entry: dict[str, Any] = {"code": raw}
+                else:
+                    entry = self.mapping(raw, ipath, _ITEM_KEYS, "item")
+                if "code" not in entry:
+                    raise self.fail(ipath, "an item needs a 'code' (its column name)")
+                code = self.text(entry["code"], _join(ipath, "code"))
+                key = normalise_column(code)
+                if key in codes_seen:
+                    raise self.fail(
+                        _join(ipath, "code"),
+                        f"duplicate item code {code!r} (first at {codes_seen[key]})",
+                    )
+                codes_seen[key] = ipath
+                iscale = (
+                    self.scale(entry["scale"], _join(ipath, "scale")) if "scale" in entry else scale
+                )
+                reverse = entry.get("reverse", False)
+                if not isinstance(reverse, bool):
+                    raise self.fail(_join(ipath, "reverse"), "expected true or false")
+                if iscale is None:
+                    raise self.fail(
+                        ipath,
+                        f"item {code!r} has no scale: set 'scale' on the instrument, its "
+                        "dimension, sub-dimension or the item"
+                        + (" (it is reverse-keyed, which needs a known scale)" if reverse else ""),
+                    )
+                incomplete = entry.get("text_incomplete", False)
+                if not isinstance(incomplete, bool):
+                    raise self.fail(_join(ipath, "text_incomplete"), "expected true or false")
+                text = self.text(entry.get("text"), _join(ipath, "text"), required=False)
+                items.append(Item(code, text, reverse, iscale, dim, sub, incomplete))
+                codes.append(code)
+            return tuple(codes)
+
+        for d_i, raw_dim in enumerate(dims):
+            dpath = f"dimensions[{d_i}]"
+            dim = self.mapping(raw_dim, dpath, _DIMENSION_KEYS, "dimension")
+            if "id" not in dim:
+                raise self.fail(dpath, "a dimension needs an 'id'")
+            did = self.text(dim["id"], _join(dpath, "id"))
+            claim_id(did, dpath)
+            dname = self.text(dim.get("name", did), _join(dpath, "name"))
+            dscale = self.scale(dim["scale"], _join(dpath, "scale")) if "scale" in dim else base
+            has_items, has_subs = "items" in dim, "subdimensions" in dim
+            if has_items and has_subs:
+                raise self.fail(dpath, "a dimension holds 'items' or 'subdimensions', not both")
+            if not has_items and not has_subs:
+                raise self.fail(
+                    dpath, f"dimension {did!r} is empty: give it items or subdimensions"
+                )
+            if has_items:
+                codes = read_items(dim["items"], _join(dpath, "items"), dscale, did, None)
+                constructs.append(Construct(did, dname, "dimension", None, codes))
+                continue
+            subs = dim["subdimensions"]
+            if not isinstance(subs, list) or not subs:
+                raise self.fail(
+                    _join(dpath, "subdimensions"),
+                    f"dimension {did!r} is empty: expected a non-empty list of sub-dimensions",
+                )
+            sub_constructs = []
+            all_codes: list[str] = []
+            for s_i, raw_sub in enumerate(subs):
+                spath = f"{dpath}.subdimensions[{s_i}]"
+                sub = self.mapping(raw_sub, spath, _SUBDIMENSION_KEYS, "sub-dimension")
+                if "id" not in sub:
+                    raise self.fail(spath, "a sub-dimension needs an 'id'")
+                sid = self.text(sub["id"], _join(spath, "id"))
+                claim_id(sid, spath)
+                sname = self.text(sub.get("name", sid), _join(spath, "name"))
+                sscale = (
+                    self.scale(sub["scale"], _join(spath, "scale")) if "scale" in sub else dscale
+                )
+                if "items" not in sub:
+                    raise self.fail(spath, f"sub-dimension {sid!r} is empty: give it items")
+                codes = read_items(sub["items"], _join(spath, "items"), sscale, did, sid)
+                sub_constructs.append(Construct(sid, sname, "subdimension", did, codes))
+                all_codes.extend(codes)
+            constructs.append(Construct(did, dname, "dimension", None, tuple(all_codes)))
+            constructs.extend(sub_constructs)
+
+        levels: tuple[MaturityLevel, ...] = ()
+        basis = ""
+        if top.get("maturity") is not None:
+            levels, basis = self.maturity(top["maturity"])
+        return Instrument(
+            id=iid,
+            title=title,
+            version=version,
+            source=source,
+            description=description,
+            respondent_id=respondent_id,
+            scale=base,
+            items=tuple(items),
+            constructs=tuple(constructs),
+            maturity=levels,
+            maturity_basis=basis,
+            origin=self.source,
+        )
+
+    def maturity(self, value: Any) -> tuple[tuple[MaturityLevel, ...], str]:
+        m = self.mapping(value, "maturity", _MATURITY_KEYS, "maturity")
+        raw = m.get("levels")
+        if not isinstance(raw, list) or not raw:
+            raise self.fail("maturity.levels", "expected a non-empty list of {min, label}")
+        levels = []
+        for i, lv in enumerate(raw):
+            lpath = f"maturity.levels[{i}]"
+            d = self.mapping(lv, lpath, _LEVEL_KEYS, "maturity level")
+            low = d.get("min")
+            if isinstance(low, bool) or not isinstance(low, int | float):
+                raise self.fail(_join(lpath, "min"), f"expected a number, found {low!r}")
+            if "label" not in d:
+                raise self.fail(lpath, "a maturity level needs a 'label'")
+            label = self.text(d.get("label"), _join(lpath, "label"))
+            if levels and float(low) <= levels[-1].min:
+                raise self.fail(
+                    _join(lpath, "min"),
+                    f"levels must be listed lowest first with rising minimums ({low} follows "
+                    f"{levels[-1].min})",
+                )
+            levels.append(MaturityLevel(float(low), label))
+        basis = self.text(m.get("basis"), "maturity.basis", required=False)
+        return tuple(levels), basis
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: f"text {value!r}"}.get(
+        type(value), f"{type(value).__name__} {value!r}"
+    )
+
+
+def normalise_column(name: str) -> str:
+    """Column matching key: case and all whitespace ignored."""
+    return "".join(str(name).split()).casefold()
+
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+    }
+)
+
+
+def normalise_label(text: str) -> str:
+    """Label matching key: case, smart quotes and runs of spaces ignored."""
+    return " ".join(str(text).translate(_QUOTES).split()).casefold()
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def parse_instrument(text: str, source: str) -> Instrument:
+    """Parse instrument YAML text; ``source`` names it in error messages."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InstrumentError(source, "", f"not valid YAML: {where}{problem}") from None
+    if doc is None:
+        raise InstrumentError(source, "", "the file is empty")
+    return _Loader(source).load(doc)
+
+
+def load_instrument(path: str | Path) -> Instrument:
+    """Load and check an instrument file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InstrumentError(str(p), "", "no such file") from None
+    except IsADirectoryError:
+        raise InstrumentError(str(p), "", "is a folder, not an instrument file") from None
+    except OSError as exc:
+        raise InstrumentError(str(p), "", f"cannot be read ({exc.strerror})") from None
+    if len(raw) > 5_000_000:
+        raise InstrumentError(str(p), "", "is larger than 5 MB; an instrument file is small YAML")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InstrumentError(str(p), "", "is not UTF-8 text; save it as UTF-8") from None
+    return parse_instrument(text, str(p))
+
+
+def builtin_ids() -> list[str]:
+    """Ids of the instruments that ship with the package, sorted."""
+    files = resources.files(BUILTIN_PACKAGE).iterdir()
+    return sorted(f.name[: -len(".yaml")] for f in files if f.name.endswith(".yaml"))
+
+
+def builtin_text(iid: str) -> str:
+    return resources.files(BUILTIN_PACKAGE).joinpath(f"{iid}.yaml").read_text("utf-8")
+
+
+def iter_builtins() -> Iterator[Instrument]:
+    for iid in builtin_ids():
+        yield parse_instrument(builtin_text(iid), f"built-in instrument {iid}")
+
+
+def resolve_instrument(id_or_path: str) -> Instrument:
+    """A built-in id, or the path of an instrument YAML file."""
+    ids = builtin_ids()
+    if id_or_path in ids:
+        return parse_instrument(builtin_text(id_or_path), f"built-in instrument {id_or_path}")
+    p = Path(id_or_path)
+    if p.suffix.lower() in {".yaml", ".yml"} or p.exists():
+        return load_instrument(p)
+    raise InstrumentError(
+        id_or_path,
+        "",
+        f"no built-in instrument with this id and no such file; built-in ids: {', '.join(ids)} "
+        "(or give the path of a .yaml file)",
+    )

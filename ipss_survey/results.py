@@ -1,0 +1,136 @@
+"""The one ``Results`` object a run produces; ``results.json`` is its faithful form.
+
+Field names and order follow ``contracts/results-v1.md``; every table, chart and report is
+drawn from this object, so a number never differs between outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class ItemStats:
+    """Answers to one item as given (reverse-keyed items not flipped, except pct_favourable)."""
+
+    code: str
+    dimension: str
+    subdimension: str | None
+    text: str
+    reverse: bool
+    n: int
+    missing: int
+    mean: float | None
+    sd: float | None
+    median: float | None
+    counts: dict[str, int]
+    pct_agree: float | None
+    pct_neutral: float | None
+    pct_disagree: float | None
+    pct_favourable: float | None
+
+
+@dataclass
+class ConstructStats:
+    """A dimension or sub-dimension: respondents' scores and pooled acceptance."""
+
+    id: str
+    level: str
+    name: str
+    parent: str | None
+    items: list[str]
+    n: int
+    mean: float | None
+    sd: float | None
+    median: float | None
+    pct_agree: float | None
+    acceptance_range: list[float] | None
+    pct_neutral: float | None = None
+    pct_disagree: float | None = None
+
+
+@dataclass
+class GroupStats:
+    group: str
+    n: int
+    constructs: list[ConstructStats]
+    items: list[ItemStats] = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    schema_version: int
+    tool: dict[str, Any]
+    options: dict[str, Any]
+    instrument: dict[str, Any]
+    data: dict[str, Any]
+    items: list[ItemStats]
+    constructs: list[ConstructStats]
+    groups: list[GroupStats] = field(default_factory=list)
+    reliability: list[dict[str, Any]] = field(default_factory=list)
+    acceptance_tests: list[dict[str, Any]] = field(default_factory=list)
+    group_tests: list[dict[str, Any]] = field(default_factory=list)
+    maturity: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = _clean(asdict(self))
+        if not self.data.get("group_by"):
+            d.pop("groups")
+            d.pop("group_tests")
+        if not self.maturity:
+            d.pop("maturity")
+        return d
+
+    def to_json(self) -> str:
+        """Deterministic JSON: insertion order, full precision, NaN as null, final newline."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Results:
+        """Rebuild from a saved results.json (for redrawing reports without the data)."""
+        if d.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(f"schema_version {d.get('schema_version')!r} is not {SCHEMA_VERSION}")
+
+        def construct(c: dict[str, Any]) -> ConstructStats:
+            return ConstructStats(**c)
+
+        return cls(
+            schema_version=d["schema_version"],
+            tool=d["tool"],
+            options=d["options"],
+            instrument=d["instrument"],
+            data=d["data"],
+            items=[ItemStats(**i) for i in d["items"]],
+            constructs=[construct(c) for c in d["constructs"]],
+            groups=[
+                GroupStats(
+                    group=g["group"],
+                    n=g["n"],
+                    constructs=[construct(c) for c in g["constructs"]],
+                    items=[ItemStats(**i) for i in g.get("items", [])],
+                )
+                for g in d.get("groups", [])
+            ],
+            reliability=d.get("reliability", []),
+            acceptance_tests=d.get("acceptance_tests", []),
+            group_tests=d.get("group_tests", []),
+            maturity=d.get("maturity", []),
+        )
+
+
+def _clean(value: Any) -> Any:
+    """NaN and infinities become None; numpy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,278 @@
+"""Scoring: item statistics, respondents' construct scores and acceptance, overall and by group.
+
+Definitions are those of ``contracts/results-v1.md``. Item statistics come from code counts
+(exact for integer codes, and one pass over the data per item whatever the number of groups);
+construct scores are means of answered items after reverse keying, under the half-answered rule.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ipss_survey.coding import MISSING, CodedData
+from ipss_survey.instrument import Construct, Instrument, Item
+from ipss_survey.results import ConstructStats, GroupStats, ItemStats
+
+
+@dataclass
+class Scored:
+    """Everything scoring computed, plus the arrays the statistics step works from."""
+
+    items: list[ItemStats]
+    constructs: list[ConstructStats]
+    groups: list[GroupStats]
+    scores: np.ndarray  # rows analysed x constructs, float64, NaN where not scored
+    group_labels: list[str]
+    group_index: np.ndarray  # per row: index into group_labels, -1 for no group
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def sort_groups(labels: set[str]) -> list[str]:
+    """Numeric order when every label is a number, text order otherwise (as the contract)."""
+
+    def number(s: str) -> float | None:
+        try:
+            v = float(s)
+        except ValueError:
+            return None
+        return v if math.isfinite(v) else None
+
+    values = [number(s) for s in labels]
+    if labels and all(v is not None for v in values):
+        return sorted(labels, key=lambda s: (float(s), s))
+    return sorted(labels)
+
+
+def group_index(groups: list[str | None] | None) -> tuple[list[str], np.ndarray]:
+    if groups is None:
+        return [], np.zeros(0, dtype=np.int32)
+    labels = sort_groups({g for g in groups if g is not None})
+    pos = {g: i for i, g in enumerate(labels)}
+    return labels, np.array(
+        [pos.get(g, -1) if g is not None else -1 for g in groups], dtype=np.int32
+    )
+
+
+def keyed_values(coded: CodedData, instrument: Instrument, codes: tuple[str, ...]) -> np.ndarray:
+    """Answers to the given items as float (NaN missing), reverse-keyed items recoded."""
+    cols = [coded.item_codes.index(c) for c in codes]
+    block = coded.codes[:, cols]
+    out = block.astype(np.float64)
+    out[block == MISSING] = np.nan
+    for j, c in enumerate(codes):
+        item = instrument.item(c)
+        if item.reverse:
+            out[:, j] = item.scale.low + item.scale.high - out[:, j]
+    return out
+
+
+def required_answers(k: int, min_answered: float) -> int:
+    """Items a respondent must answer to get a score: ceil(k x fraction), at least one."""
+    return max(1, math.ceil(k * min_answered - 1e-9))
+
+
+def construct_scores(
+    coded: CodedData, instrument: Instrument, min_answered: float = 0.5
+) -> np.ndarray:
+    """Respondents x constructs matrix of scores (mean of answered keyed items), NaN if too few."""
+    n = coded.codes.shape[0]
+    scores = np.full((n, len(instrument.constructs)), np.nan)
+    col_of = {c: j for j, c in enumerate(coded.item_codes)}
+    for ci, con in enumerate(instrument.constructs):
+        total = np.zeros(n, dtype=np.int32)
+        answered = np.zeros(n, dtype=np.int32)
+        for code in con.items:
+            item = instrument.item(code)
+            col = coded.codes[:, col_of[code]]
+            valid = col != MISSING
+            vals = col.astype(np.int32)
+            if item.reverse:
+                vals = item.scale.low + item.scale.high - vals
+            total += np.where(valid, vals, 0)
+            answered += valid
+        ok = answered >= required_answers(len(con.items), min_answered)
+        scores[ok, ci] = total[ok] / answered[ok]
+    return scores
+
+
+def _median_from_counts(points: np.ndarray, counts: np.ndarray) -> float:
+    n = int(counts.sum())
+    cum = np.cumsum(counts)
+    lo = points[np.searchsorted(cum, (n - 1) // 2, side="right")]
+    hi = points[np.searchsorted(cum, n // 2, side="right")]
+    return (float(lo) + float(hi)) / 2
+
+
+def item_stats(item: Item, counts: np.ndarray, missing: int) -> ItemStats:
+    """Item statistics from the counts of each scale point (sample SD, n - 1)."""
+    sc = item.scale
+    points = np.array(sc.points, dtype=np.float64)
+    n = int(counts.sum())
+    by_code = {str(p): int(c) for p, c in zip(sc.points, counts, strict=True)}
+    mean = sd = median = None
+    pct = {"agree": None, "neutral": None, "disagree": None, "fav": None}
+    if n:
+        mean = float((counts * points).sum() / n)
+        if n > 1:
+            sd = math.sqrt(float((counts * (points - mean) ** 2).sum()) / (n - 1))
+        median = _median_from_counts(points, counts)
+        agree = sum(by_code[str(c)] for c in sc.agree)
+        neutral = sum(by_code[str(c)] for c in sc.neutral)
+        fav = sum(by_code[str(c)] for c in sc.favourable_codes(item.reverse))
+        pct = {
+            "agree": 100.0 * agree / n,
+            "neutral": 100.0 * neutral / n,
+            "disagree": 100.0 * (n - agree - neutral) / n,
+            "fav": 100.0 * fav / n,
+        }
+    return ItemStats(
+        code=item.code,
+        dimension=item.dimension,
+        subdimension=item.subdimension,
+        text=item.text,
+        reverse=item.reverse,
+        n=n,
+        missing=missing,
+        mean=mean,
+        sd=sd,
+        median=median,
+        counts=by_code,
+        pct_agree=pct["agree"],
+        pct_neutral=pct["neutral"],
+        pct_disagree=pct["disagree"],
+        pct_favourable=pct["fav"],
+    )
+
+
+def _pooled(
+    con: Construct, instrument: Instrument, counts: dict[str, np.ndarray]
+) -> tuple[float | None, float | None, float | None]:
+    """Pooled agreement, neutral and disagreement shares of all valid keyed answers."""
+    scales = {instrument.item(c).scale.key() for c in con.items}
+    if len(scales) > 1:
+        return None, None, None
+    agree = neutral = total = 0
+    for code in con.items:
+        item = instrument.item(code)
+        sc = item.scale
+        vec = counts[code]
+        keyed = {
+            (sc.reverse(p) if item.reverse else p): int(c)
+            for p, c in zip(sc.points, vec, strict=True)
+        }
+        agree += sum(keyed[c] for c in sc.agree)
+        neutral += sum(keyed[c] for c in sc.neutral)
+        total += int(vec.sum())
+    if total == 0:
+        return None, None, None
+    return 100.0 * agree / total, 100.0 * neutral / total, 100.0 * (total - agree - neutral) / total
+
+
+def construct_stats(
+    con: Construct,
+    instrument: Instrument,
+    scores: np.ndarray,
+    counts: dict[str, np.ndarray],
+    items: dict[str, ItemStats],
+) -> ConstructStats:
+    """Score summaries over respondents, pooled acceptance and the items' acceptance range."""
+    valid = scores[~np.isnan(scores)]
+    n = int(valid.size)
+    agree, neutral, disagree = _pooled(con, instrument, counts)
+    fav = [items[c].pct_favourable for c in con.items if items[c].pct_favourable is not None]
+    return ConstructStats(
+        id=con.id,
+        level=con.level,
+        name=con.name,
+        parent=con.parent,
+        items=list(con.items),
+        n=n,
+        mean=float(valid.mean()) if n else None,
+        sd=float(valid.std(ddof=1)) if n > 1 else None,
+        median=float(np.median(valid)) if n else None,
+        pct_agree=agree,
+        acceptance_range=[min(fav), max(fav)] if fav else None,
+        pct_neutral=neutral,
+        pct_disagree=disagree,
+    )
+
+
+def _counts_by_group(
+    col: np.ndarray, item: Item, gidx: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(groups + 1) x points counts and per-group missing; the last row holds ungrouped rows."""
+    low = item.scale.low
+    width = item.scale.high - low + 1
+    g = np.where(gidx < 0, n_groups, gidx) if n_groups else np.zeros(col.size, dtype=np.int32)
+    valid = col != MISSING
+    rows = n_groups + 1
+    flat = np.bincount(
+        g[valid] * width + (col[valid].astype(np.int32) - low), minlength=rows * width
+    ).reshape(rows, width)
+    missing = np.bincount(g[~valid], minlength=rows)
+    # Keep only the scale's own points (a scale may skip codes, e.g. 1, 2, 4).
+    take = np.array(item.scale.points) - low
+    return flat[:, take], missing
+
+
+def score(coded: CodedData, instrument: Instrument, min_answered: float = 0.5) -> Scored:
+    """Item and construct statistics overall and per group."""
+    labels, gidx = group_index(coded.groups)
+    n_groups = len(labels)
+    warnings: list[dict[str, Any]] = []
+
+    per_item: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for j, item in enumerate(instrument.items):
+        per_item[item.code] = _counts_by_group(coded.codes[:, j], item, gidx, n_groups)
+
+    def stats_for(rows: slice | int | None) -> tuple[list[ItemStats], dict[str, np.ndarray]]:
+        out, counts = [], {}
+        for item in instrument.items:
+            c, m = per_item[item.code]
+            vec = c.sum(axis=0) if rows is None else c[rows]
+            miss = int(m.sum()) if rows is None else int(m[rows])
+            counts[item.code] = vec
+            out.append(item_stats(item, vec, miss))
+        return out, counts
+
+    items, counts = stats_for(None)
+    by_code = {s.code: s for s in items}
+    scores = construct_scores(coded, instrument, min_answered)
+    constructs = [
+        construct_stats(con, instrument, scores[:, ci], counts, by_code)
+        for ci, con in enumerate(instrument.constructs)
+    ]
+    for con, cs in zip(instrument.constructs, constructs, strict=True):
+        if cs.pct_agree is None and len({instrument.item(c).scale.key() for c in con.items}) > 1:
+            warnings.append(
+                {
+                    "code": "mixed_scales",
+                    "message": f"{con.id}: its items use different scales, so no pooled acceptance "
+                    "is reported (pct_agree is null)",
+                }
+            )
+    for it in items:
+        if it.n == 0:
+            warnings.append(
+                {
+                    "code": "item_unanswered",
+                    "message": f"{it.code}: no respondent gave a valid answer",
+                    "item": it.code,
+                }
+            )
+
+    groups: list[GroupStats] = []
+    for g, label in enumerate(labels):
+        g_items, g_counts = stats_for(g)
+        g_by_code = {s.code: s for s in g_items}
+        in_group = gidx == g
+        g_constructs = [
+            construct_stats(con, instrument, scores[in_group, ci], g_counts, g_by_code)
+            for ci, con in enumerate(instrument.constructs)
+        ]
+        groups.append(GroupStats(label, int(in_group.sum()), g_constructs, g_items))
+    return Scored(items, constructs, groups, scores, labels, gidx, warnings)
