@@ -222,8 +222,10 @@ def instruments_list(debug: DebugOpt = False) -> None:
         from ipss_survey.instrument import iter_builtins
 
         table = Table(title="Built-in instruments", title_justify="left")
-        for col in ("id", "title", "items", "dimensions", "scale points"):
-            table.add_column(col)
+        table.add_column("id", no_wrap=True)
+        table.add_column("title")
+        for col in ("items", "dimensions", "scale"):
+            table.add_column(col, justify="right")
         for inst in iter_builtins():
             points = inst.scale.points if inst.scale else ()
             table.add_row(

@@ -151,7 +151,7 @@ def _match_columns(
                 warnings.append(
                     {
                         "code": "mapped_column_absent",
-                        "message": f"the column mapping names {src!r}, which {source} does not have",
+                        "message": f"the column mapping names {src!r}, which {source} lacks",
                     }
                 )
                 continue
@@ -191,7 +191,7 @@ def code_responses(
 ) -> CodedData:
     """Match columns, code every answer, and build the row ledger."""
     frame = raw.frame
-    src = raw.source
+    src = raw.where or raw.source
     found, warnings = _match_columns(list(frame.columns), column_map, src)
 
     item_codes = [it.code for it in instrument.items]
@@ -388,8 +388,8 @@ def _cell_warnings(
         out.append(
             {
                 "code": "missing_code",
-                "message": f"{code}: {n_missing_code} answer(s) hold a 'no answer' code; counted as "
-                "missing",
+                "message": f"{code}: {n_missing_code} answer(s) hold a 'no answer' code; "
+                "counted as missing",
                 "item": code,
                 "count": n_missing_code,
             }

@@ -37,6 +37,7 @@ class RawTable:
     user_missing: dict[str, list[Any]] = field(default_factory=dict)
     missing_ranges: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    where: str = ""  # the path as the user gave it, for messages
 
 
 def file_sha256(path: Path) -> str:
@@ -75,6 +76,7 @@ def read_table(
     else:
         table = _read_readstat(p, suffix, encoding)
     table.sha256 = digest
+    table.where = str(path)
     if table.frame.shape[1] == 0:
         raise DataError(f"{p}: no columns found; the first row must hold the column names")
     return table
@@ -98,16 +100,24 @@ def _detect_encoding(head: bytes) -> str:
 
 
 def _detect_delimiter(sample: str, path: Path) -> str:
-    lines = [ln for ln in sample.splitlines() if ln.strip()][:50]
-    if not lines:
+    """The delimiter that splits the header into most columns and the rows consistently."""
+    import io
+
+    if not sample.strip():
         raise DataError(f"{path}: the file holds no data, only blank lines")
-    try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        header = lines[0]
-        counts = {d: header.count(d) for d in DELIMITERS}
-        best = max(counts, key=lambda d: counts[d])
-        return best if counts[best] else ","
+    text = sample if len(sample) < (1 << 16) - 16 else sample[: sample.rfind("\n") + 1]
+    best, best_score = ",", (-1.0, 0)
+    for d in DELIMITERS:
+        rows = [r for r in csv.reader(io.StringIO(text), delimiter=d) if r][:200]
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        body = rows[1:] or rows
+        consistent = sum(len(r) == width for r in body) / len(body)
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = d, score
+    return best
 
 
 def _read_csv(path: Path, encoding: str | None) -> RawTable:

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ipss_survey.instrument import Instrument, load_instrument
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def mini() -> Instrument:
+    return load_instrument(DATA / "mini.yaml")
+
+
+@pytest.fixture
+def mini_csv() -> Path:
+    return DATA / "mini.csv"

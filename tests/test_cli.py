@@ -1,0 +1,186 @@
+"""The command line: exit codes, one-line errors, outputs, help text (Typer's CliRunner)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ipss_survey.cli import app
+from ipss_survey.errors import ExitCode
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).parent.parent
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_analyze_writes_results_and_tables(tmp_path, mini_csv):
+    out = tmp_path / "out"
+    r = run(
+        "analyze",
+        str(mini_csv),
+        "-i",
+        str(DATA / "mini.yaml"),
+        "--group",
+        "team",
+        "--out",
+        str(out),
+    )
+    assert r.exit_code == ExitCode.OK, r.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "constructs.csv",
+        "excluded_rows.csv",
+        "group_constructs.csv",
+        "group_items.csv",
+        "items.csv",
+        "results.json",
+        "warnings.csv",
+    ]
+    assert "7 of 9 rows analysed, 2 excluded" in r.output
+    assert "A Alpha" in r.output and "42%" in r.output
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["data"]["group_by"] == "team"
+
+
+def test_json_to_stdout(tmp_path, mini_csv):
+    r = run(
+        "analyze", str(mini_csv), "-i", str(DATA / "mini.yaml"), "--out", str(tmp_path), "--json"
+    )
+    assert r.exit_code == 0
+    doc = json.loads(r.stdout)
+    assert doc["schema_version"] == 1
+    assert doc["data"]["rows_analysed"] == 7
+
+
+def test_default_sample_is_announced(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = run("analyze")
+    assert r.exit_code == 0, r.output
+    assert "bundled sample of 'dtcaf'" in r.stderr
+    assert (tmp_path / "reports" / "dtcaf-sample" / "results.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["analyze", "nope.csv"], "nope.csv: no such file"),
+        (["analyze", "{mini}", "-i", "dtcfa"], "no built-in instrument"),
+        (
+            ["analyze", "{mini}", "-i", "{yaml}", "--group", "region"],
+            "no column 'region' to group by",
+        ),
+        (["analyze", "{mini}", "-i", "{yaml}", "--strict"], "--strict"),
+        (["analyze", "{mini}", "-i", "{yaml}", "--threshold", "150"], "--threshold"),
+        (["analyze", "{mini}", "-i", "{yaml}", "--p-adjust", "sidak"], "--p-adjust"),
+        (["analyze", "{mini}", "-i", "{yaml}", "--columns", "nomap.yaml"], "no such column"),
+        (["instruments", "show", "nope"], "no built-in instrument"),
+        (["instruments", "check", "nope.yaml"], "nope.yaml: no such file"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, args, words):
+    args = [a.format(mini=DATA / "mini.csv", yaml=DATA / "mini.yaml") for a in args]
+    r = run(*args, "--out", str(tmp_path)) if args[0] == "analyze" else run(*args)
+    assert r.exit_code == ExitCode.BAD_INPUT
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("error: ")
+    assert words in lines[0]
+    assert "Traceback" not in r.output
+
+
+def test_usage_error_exits_2():
+    r = run("analyze", "--no-such-option")
+    assert r.exit_code == 2
+
+
+def test_debug_shows_traceback(tmp_path):
+    r = run("analyze", "nope.csv", "--debug", "--out", str(tmp_path))
+    assert r.exit_code == 2
+    assert "Traceback" in r.stderr
+
+
+def test_bad_instrument_file_names_key_path(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nscale: {points: [1, 2], agree: [3]}\ndimensions: [{id: A, items: [a]}]")
+    r = run("instruments", "check", str(bad))
+    assert r.exit_code == 2
+    assert f"{bad}: scale.agree[0]: code 3 is not one of the scale's points" in r.stderr
+
+
+def test_instruments_check_ok():
+    r = run("instruments", "check", str(DATA / "mini.yaml"))
+    assert r.exit_code == 0
+    assert "OK: instrument 'mini', 7 items in 3 dimensions and 2 sub-dimensions" in r.stdout
+
+
+def test_instruments_list_and_show():
+    r = run("instruments", "list")
+    assert r.exit_code == 0
+    assert "dtcaf" in r.stdout and "ipss-senior-managers" in r.stdout and "94" in r.stdout
+    r = run("instruments", "show", "dtcaf")
+    assert r.exit_code == 0
+    assert "94 items, 6 dimensions, 20 sub-dimensions" in r.stdout
+    assert "LEA-vision Vision (4 items)" in r.stdout
+    assert "Chief Information Officer" in r.stdout
+    assert "Innovative" in r.stdout
+    r = run("instruments", "show", "dtcaf", "--yaml")
+    assert r.stdout.startswith("# UN DESA")
+
+
+def test_no_colour_codes_when_not_a_terminal(tmp_path, mini_csv):
+    r = run("analyze", str(mini_csv), "-i", str(DATA / "mini.yaml"), "--out", str(tmp_path))
+    assert "\x1b[" not in r.output
+
+
+def _commands(group, prefix=()):
+    import typer.main
+
+    click_group = typer.main.get_command(group)
+    for name, cmd in click_group.commands.items():
+        if hasattr(cmd, "commands"):
+            for sub_name, sub in cmd.commands.items():
+                yield (*prefix, name, sub_name), sub
+        else:
+            yield (*prefix, name), cmd
+
+
+@pytest.mark.parametrize(("path", "cmd"), list(_commands(app)), ids=lambda v: str(v))
+def test_every_command_has_help_ending_with_an_example(path, cmd):
+    assert cmd.help and cmd.help.strip().split("\n\n")[-1].startswith("Example:")
+    example = cmd.help.split("Example:")[-1]
+    assert "ipss-survey " + " ".join(path) in " ".join(example.split())
+
+
+def test_python_dash_m_and_fast_help():
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    r = subprocess.run(
+        [sys.executable, "-m", "ipss_survey", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert r.returncode == 0 and r.stdout.startswith("ipss-survey ")
+    # --help must not import the heavy libraries.
+    code = (
+        "import sys; sys.argv=['ipss-survey','--help']\n"
+        "from ipss_survey import cli\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'scipy', 'matplotlib', 'numpy') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert "HEAVY []" in r.stdout, r.stdout + r.stderr
