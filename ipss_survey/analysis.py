@@ -107,6 +107,7 @@ def analyze(
     from ipss_survey.coding import code_responses, load_column_map
     from ipss_survey.readers import read_table
     from ipss_survey.scoring import score
+    from ipss_survey.statistics import compute
 
     opts = options or Options()
     opts.check()
@@ -121,8 +122,9 @@ def analyze(
         strict=opts.strict,
     )
     scored = score(coded, instrument, opts.min_answered)
+    stats = compute(coded, scored, instrument, opts)
 
-    warnings = coded.warnings + scored.warnings
+    warnings = coded.warnings + scored.warnings + stats.warnings
     maturity = []
     if instrument.maturity:
         for cs in scored.constructs:
@@ -156,5 +158,8 @@ def analyze(
         items=scored.items,
         constructs=scored.constructs,
         groups=scored.groups,
+        reliability=stats.reliability,
+        acceptance_tests=stats.acceptance_tests,
+        group_tests=stats.group_tests,
         maturity=maturity,
     )

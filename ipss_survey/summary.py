@@ -39,7 +39,7 @@ def results_summary(results: Results) -> list[RenderableType]:
     table.add_column("Agree", justify="right")
     table.add_column("Item range", justify="right")
     if maturity:
-        table.add_column("Maturity (default bands)")
+        table.add_column("Maturity")
     for c in results.constructs:
         if c.level != "dimension":
             continue
@@ -54,6 +54,12 @@ def results_summary(results: Results) -> list[RenderableType]:
             row.append(maturity.get(c.id, {}).get("label") or "-")
         table.add_row(*row)
     out.append(table)
+    basis = results.instrument.get("maturity", {}).get("basis")
+    if maturity and basis:
+        out.append(f"Maturity levels: {basis}")
+    stats = statistics_table(results)
+    if stats is not None:
+        out.append(stats)
     if results.groups:
         out.append(f"{len(results.groups)} groups by {d['group_by']!r}: per-group tables written")
     if d["warnings"]:
@@ -63,6 +69,71 @@ def results_summary(results: Results) -> list[RenderableType]:
         listed = ", ".join(f"{k} x{v}" for k, v in counts.items())
         out.append(f"{len(d['warnings'])} warning(s): {listed} (see warnings.csv)")
     return out
+
+
+def fmt_p(p: float | None) -> str:
+    if p is None:
+        return "-"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def statistics_table(results: Results) -> RenderableType | None:
+    """Per construct: alpha with its interval, omega, acceptance test and group difference."""
+    from rich.table import Table
+
+    if not results.reliability and not results.acceptance_tests:
+        return None
+    rel = {r["construct"]: r for r in results.reliability}
+    acc = {a["id"]: a for a in results.acceptance_tests if a["target"] == "construct"}
+    kw = {g["construct"]: g for g in results.group_tests if g["test"] == "kruskal-wallis"}
+    alpha = results.options.get("alpha", 0.05)
+    threshold = results.options.get("threshold", 50.0)
+    from rich import box
+
+    table = Table(
+        title="Reliability and significance",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("Construct", no_wrap=True)
+    table.add_column("Alpha\n[95% CI]", justify="right", no_wrap=True)
+    table.add_column("Omega", justify="right", no_wrap=True)
+    table.add_column(f"Agree >\n{threshold:g}%? p", justify="right", no_wrap=True)
+    if kw:
+        table.add_column("Groups\ndiffer? p", justify="right", no_wrap=True)
+    for c in results.constructs:
+        r = rel.get(c.id, {})
+        ci = r.get("alpha_ci")
+        a_txt = fmt(r.get("alpha"))
+        if ci:
+            a_txt += f" [{ci[0]:.2f}-{ci[1]:.2f}]"
+        a = acc.get(c.id)
+        if a and a["pct_agree"] is not None:
+            verdict = "yes" if a["significant"] else "no"
+            acc_txt = f"{a['pct_agree']:.0f}% {verdict} {fmt_p(a['p_adj'])}"
+        else:
+            acc_txt = "-"
+        row = [
+            ("  " if c.level == "subdimension" else "") + c.id,
+            a_txt,
+            fmt(r.get("omega_total")),
+            acc_txt,
+        ]
+        if kw:
+            g = kw.get(c.id)
+            if g and g["p_adj"] is not None:
+                verdict = "yes" if g["p_adj"] < alpha else "no"
+                row.append(f"{verdict} {fmt_p(g['p_adj'])}")
+            else:
+                row.append("-")
+        table.add_row(*row)
+    table.caption = (
+        f"Agree: share of respondents whose score is in the agreement range, one-sided exact "
+        f"binomial test; groups: Kruskal-Wallis; p adjusted ({results.options.get('p_adjust')}),"
+        f" alpha {alpha:g}."
+    )
+    return table
 
 
 def scale_text(scale: Scale) -> str:

@@ -39,11 +39,16 @@ def test_analyze_writes_results_and_tables(tmp_path, mini_csv):
     assert r.exit_code == ExitCode.OK, r.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        "acceptance_tests.csv",
         "constructs.csv",
         "excluded_rows.csv",
         "group_constructs.csv",
         "group_items.csv",
+        "group_pairwise.csv",
+        "group_tests.csv",
         "items.csv",
+        "reliability.csv",
+        "reliability_items.csv",
         "results.json",
         "warnings.csv",
     ]
@@ -184,3 +189,47 @@ def test_python_dash_m_and_fast_help():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
     )
     assert "HEAVY []" in r.stdout, r.stdout + r.stderr
+
+
+def test_statistics_reach_json_csv_and_terminal(tmp_path):
+    """Issue 3's done-when: alpha with its interval, acceptance above 75%, municipality tests."""
+    import csv
+
+    r = run(
+        "analyze",
+        "--instrument",
+        "ipss-senior-managers",
+        "--group",
+        "municipality",
+        "--threshold",
+        "75",
+        "--out",
+        str(tmp_path),
+    )
+    assert r.exit_code == 0, r.output
+    assert "Reliability and significance" in r.stdout
+    assert "Agree >" in r.stdout and "75%? p" in r.stdout
+    doc = json.loads((tmp_path / "results.json").read_text())
+    constructs = [c["id"] for c in doc["constructs"]]
+    assert [x["construct"] for x in doc["reliability"]] == constructs
+    per = next(x for x in doc["reliability"] if x["construct"] == "PER")
+    lo, hi = per["alpha_ci"]
+    assert lo < per["alpha"] < hi
+    tests = [a for a in doc["acceptance_tests"] if a["target"] == "construct"]
+    assert [a["id"] for a in tests] == constructs
+    assert all(a["threshold"] == 75 for a in tests)
+    kw = [g for g in doc["group_tests"] if g["test"] == "kruskal-wallis"]
+    assert [g["construct"] for g in kw] == constructs
+    # 9 of the 15 municipalities have 4 respondents (< --min-group-size 5): named, left out.
+    assert len(kw[0]["excluded_groups"]) == 9 and len(kw[0]["groups"]) == 6
+    assert any(
+        w["code"] == "groups_excluded" and "Knysna" in w["message"] for w in doc["data"]["warnings"]
+    )
+    with (tmp_path / "reliability.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert [row["construct"] for row in rows] == constructs
+    assert float(rows[0]["alpha_ci_low"]) == pytest.approx(doc["reliability"][0]["alpha_ci"][0])
+    with (tmp_path / "acceptance_tests.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(doc["items"]) + len(constructs)
+    assert (tmp_path / "group_tests.csv").is_file() and (tmp_path / "group_pairwise.csv").is_file()
