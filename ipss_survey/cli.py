@@ -10,12 +10,16 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from ipss_survey import __version__
 from ipss_survey.errors import ExitCode, SurveyError
+
+if TYPE_CHECKING:
+    from ipss_survey.report.gate import Target
+    from ipss_survey.results import Results
 
 app = typer.Typer(
     name="ipss-survey",
@@ -89,6 +93,69 @@ def root(
 
 
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Outputs to write, comma-separated: json,csv,xlsx,html,md,png,svg, or all.",
+    ),
+]
+TitleOpt = Annotated[
+    str | None, typer.Option(help="Title of the HTML, Excel and Markdown reports.")
+]
+FailUnderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-under",
+        metavar="PCT_OR_LEVEL",
+        help="Exit 1 when a dimension's agreement is below this percentage (75 or 75%) or its "
+        "maturity below this level (a label of the instrument, e.g. Transformed).",
+    ),
+]
+
+
+def _describe(written: list[Path], folder: Path) -> str:
+    """'results.json, 6 CSV tables, report.html, 30 chart files' for the closing line."""
+    names = [p.name for p in written if p.parent == folder and p.suffix != ".csv"]
+    csvs = sum(p.suffix == ".csv" for p in written)
+    charts = sum(p.parent.name == "charts" for p in written)
+    parts = ["results.json"] if "results.json" in names else []
+    parts += [f"{csvs} CSV tables"] if csvs else []
+    parts += [n for n in names if n != "results.json"]
+    parts += [f"{charts} chart files in charts/"] if charts else []
+    return ", ".join(parts) or "nothing"
+
+
+def _gate(results: Results, target: str | Target) -> None:
+    """--fail-under: one line on stderr; exit 1 when a construct falls short."""
+    from ipss_survey.report.gate import check_gate
+
+    outcome = check_gate(results, target)
+    print(outcome.message, file=sys.stderr)
+    if not outcome.passed:
+        raise typer.Exit(int(ExitCode.BELOW_TARGET))
+
+
+def _load_results(path: Path) -> Results:
+    """A saved results.json as Results, with one-line errors for a wrong or broken file."""
+    import json
+
+    from ipss_survey.errors import DataError
+    from ipss_survey.results import Results
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{path}: not a readable results.json ({exc})") from None
+    try:
+        return Results.from_dict(doc)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise DataError(
+            f"{path}: not a results.json of schema version 1 ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 @app.command()
@@ -157,21 +224,27 @@ def analyze(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print results.json to stdout (no summary).")
     ] = False,
+    formats: FormatOpt = "all",
+    title: TitleOpt = None,
+    fail_under: FailUnderOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Score a survey file against an instrument and write results.json and CSV tables.
+    """Score a survey file against an instrument; write results.json, tables, charts, reports.
 
     Example: ipss-survey analyze responses.sav --instrument ipss-senior-managers --group
     municipality --out reports/municipalities
     """
 
     def work() -> None:
-        from ipss_survey.analysis import Options, sample_path
+        from ipss_survey.analysis import Options, instrument_info, sample_path
         from ipss_survey.analysis import analyze as run
         from ipss_survey.instrument import resolve_instrument
-        from ipss_survey.report.files import write_csv, write_json
+        from ipss_survey.report.gate import parse_target
+        from ipss_survey.report.render import parse_formats, write_reports
 
         inst = resolve_instrument(instrument or "dtcaf")
+        chosen = parse_formats(formats)  # a typo fails before the analysis runs
+        target = parse_target(fail_under, instrument_info(inst)) if fail_under else None
         opts = Options(
             group=group,
             threshold=threshold,
@@ -194,17 +267,53 @@ def analyze(
             )
         results = run(source, inst, opts)
         folder = out or Path("reports") / Path(source).stem
-        write_json(results, folder)
-        write_csv(results, folder)
+        written = write_reports(results, folder, chosen, title=title)
         if json_out:
             sys.stdout.write(results.to_json())
-            return
-        from ipss_survey.summary import results_summary
+        else:
+            from ipss_survey.summary import results_summary
 
-        console = _console()
-        for part in results_summary(results):
-            console.print(part)
-        console.print(f"Written to {folder}/: results.json and CSV tables")
+            console = _console()
+            for part in results_summary(results):
+                console.print(part)
+            console.print(f"Written to {folder}/: {_describe(written, folder)}")
+        if target is not None:
+            _gate(results, target)
+
+    _run(work, debug)
+
+
+@app.command()
+def report(
+    results_file: Annotated[
+        Path, typer.Argument(help="A results.json written by 'analyze'.", show_default=False)
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output folder. Default: the folder of RESULTS_FILE."),
+    ] = None,
+    formats: FormatOpt = "csv,xlsx,html,md,png,svg",
+    title: TitleOpt = None,
+    fail_under: FailUnderOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Redraw the reports (tables, charts, HTML, Excel, Markdown) from a saved results.json.
+
+    The data file is not needed: every number comes from results.json.
+
+    Example: ipss-survey report reports/dtcaf-sample/results.json --format html,md
+    """
+
+    def work() -> None:
+        from ipss_survey.report.render import parse_formats, write_reports
+
+        chosen = parse_formats(formats)
+        results = _load_results(results_file)
+        folder = out or results_file.parent
+        written = write_reports(results, folder, chosen, title=title)
+        print(f"Written to {folder}/: {_describe(written, folder)}")
+        if fail_under:
+            _gate(results, fail_under)
 
     _run(work, debug)
 

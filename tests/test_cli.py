@@ -40,6 +40,7 @@ def test_analyze_writes_results_and_tables(tmp_path, mini_csv):
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "acceptance_tests.csv",
+        "charts",
         "constructs.csv",
         "excluded_rows.csv",
         "group_constructs.csv",
@@ -49,7 +50,10 @@ def test_analyze_writes_results_and_tables(tmp_path, mini_csv):
         "items.csv",
         "reliability.csv",
         "reliability_items.csv",
+        "report.html",
+        "report.xlsx",
         "results.json",
+        "summary.md",
         "warnings.csv",
     ]
     assert "7 of 9 rows analysed, 2 excluded" in r.output
@@ -233,3 +237,53 @@ def test_statistics_reach_json_csv_and_terminal(tmp_path):
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(doc["items"]) + len(constructs)
     assert (tmp_path / "group_tests.csv").is_file() and (tmp_path / "group_pairwise.csv").is_file()
+
+
+def _mini(out, *extra):
+    return run(
+        "analyze", str(DATA / "mini.csv"), "-i", str(DATA / "mini.yaml"), "--out", str(out), *extra
+    )
+
+
+def test_format_chooses_outputs(tmp_path):
+    r = _mini(tmp_path, "--format", "json,md", "--title", "Wave 1")
+    assert r.exit_code == ExitCode.OK, r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json", "summary.md"]
+    assert (tmp_path / "summary.md").read_text().startswith("# Wave 1")
+
+
+def test_unknown_format_is_bad_input(tmp_path):
+    r = _mini(tmp_path, "--format", "pdf")
+    assert r.exit_code == ExitCode.BAD_INPUT
+    assert r.stderr.strip() == (
+        "error: --format: unknown format 'pdf'; choose among json,csv,xlsx,html,md,png,svg "
+        "(comma-separated) or 'all'"
+    )
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+def test_fail_under_exits_1_and_lists_the_constructs(tmp_path):
+    r = _mini(tmp_path, "--format", "json", "--fail-under", "90%")
+    assert r.exit_code == ExitCode.BELOW_TARGET
+    assert "--fail-under 90%: " in r.stderr and "fall short: A Alpha: " in r.stderr
+    assert (tmp_path / "results.json").is_file()  # the results are still written
+    ok = _mini(tmp_path, "--format", "json", "--fail-under", "10")
+    assert ok.exit_code == ExitCode.OK, ok.stderr
+
+
+def test_fail_under_unknown_label_lists_levels(tmp_path):
+    r = _mini(tmp_path, "--fail-under", "Excellent")
+    assert r.exit_code == ExitCode.BAD_INPUT
+    assert "valid levels: 'Low', 'High'" in r.stderr
+
+
+def test_report_redraws_from_results_json(tmp_path):
+    assert _mini(tmp_path, "--format", "json").exit_code == ExitCode.OK
+    r = run("report", str(tmp_path / "results.json"), "--format", "html,md", "--fail-under", "10")
+    assert r.exit_code == ExitCode.OK, r.output
+    assert (tmp_path / "report.html").is_file() and (tmp_path / "summary.md").is_file()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema_version": 1}')
+    r = run("report", str(bad))
+    assert r.exit_code == ExitCode.BAD_INPUT
+    assert "not a results.json of schema version 1" in r.stderr

@@ -1,0 +1,686 @@
+"""report.html: one self-contained page (charts embedded, no requests) drawn from Results.
+
+Summary first, then one section per dimension, then groups, methods, warnings and excluded
+rows. Every string from a data file or an instrument passes through ``esc``; only markup built
+here is wrapped in ``Safe``. A Content-Security-Policy forbids the page from loading anything,
+so a stray external URL would fail loudly in a browser instead of leaking a request.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import struct
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from typing import Any
+
+from ipss_survey.report.render import (
+    ChartImage,
+    View,
+    default_title,
+    fmt_ci,
+    fmt_effect,
+    fmt_num,
+    fmt_p,
+    fmt_pct,
+    fmt_prop_ci,
+    fmt_range,
+)
+from ipss_survey.results import ConstructStats, ItemStats, Results
+
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+PAIRS_SHOWN = 10  # differing pairs named in the page; all of them are in report.xlsx
+
+
+class Safe(str):
+    """Markup built by this module: inserted as is, never escaped again."""
+
+
+def esc(value: Any) -> str:
+    if isinstance(value, Safe):
+        return value
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _css() -> str:
+    return (
+        resources.files("ipss_survey.report")
+        .joinpath("templates", "report.css")
+        .read_text(encoding="utf-8")
+    )
+
+
+def _table(
+    columns: Sequence[tuple[str, str]],
+    rows: Iterable[Sequence[Any]],
+    caption: str | None = None,
+) -> Safe:
+    """A table inside a horizontally scrollable wrapper; columns are (header, css class)."""
+    head = "".join(
+        f'<th scope="col"{f" class={cls!r}" if cls else ""}>{esc(h)}</th>' for h, cls in columns
+    )
+    body = []
+    for row in rows:
+        cells = "".join(
+            f"<td{f' class={cls!r}' if cls else ''}>{esc(v)}</td>"
+            for v, (_, cls) in zip(row, columns, strict=True)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return Safe(
+        f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    if png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) >= 24:
+        return struct.unpack(">II", png[16:24])
+    return (0, 0)
+
+
+def _figure(chart: ChartImage) -> str:
+    w, h = _png_size(chart.png)
+    data = base64.b64encode(chart.png).decode("ascii")
+    size = f' width="{w}" height="{h}"' if w and h else ""
+    cap = f"<figcaption>{esc(chart.caption)}</figcaption>" if chart.caption else ""
+    return (
+        f'<figure id="chart-{esc(chart.name)}"><img src="data:image/png;base64,{data}" '
+        f'alt="{esc(chart.title)}"{size}>{cap}</figure>'
+    )
+
+
+def _yes_no(value: Any) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+class _Report:
+    """Builds the page section by section; each method returns escaped HTML."""
+
+    def __init__(self, results: Results, title: str, charts: Sequence[ChartImage]) -> None:
+        self.r = results
+        self.v = View(results)
+        self.title = title
+        self.charts = charts
+
+    def figures(self, section: str) -> str:
+        return "".join(_figure(c) for c in self.charts if c.section == section)
+
+    # ------------------------------------------------------------------ summary
+
+    def facts(self) -> str:
+        r, d = self.r, self.r.data
+        inst = r.instrument
+        n_groups = len(r.groups)
+        rows: list[tuple[str, str]] = [
+            (
+                "Instrument",
+                f"{esc(inst.get('title'))} ({esc(inst.get('id'))}, version "
+                f"{esc(inst.get('version') or '-')})",
+            ),
+            ("Data", f"{esc(d.get('source'))} <small>({esc(d.get('format') or 'file')})</small>"),
+            (
+                "Rows",
+                f"{esc(d.get('rows_analysed'))} analysed of {esc(d.get('rows_read'))} read; "
+                f'<a href="#excluded">{len(d.get("rows_excluded", []))} excluded</a>',
+            ),
+        ]
+        if d.get("group_by"):
+            rows.append(
+                (
+                    "Grouped by",
+                    f'<a href="#groups">{esc(d["group_by"])}</a>: {n_groups} group(s)',
+                )
+            )
+        rows.append(
+            (
+                "Acceptance threshold",
+                f"{esc(f'{self.v.threshold:g}')}% (significance level "
+                f"{esc(f'{self.v.alpha:g}')}, {esc(self.v.p_adjust)} correction)",
+            )
+        )
+        n_warn = len(d.get("warnings", []))
+        rows.append(("Warnings", f'<a href="#warnings">{n_warn}</a>'))
+        body = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
+        return f'<dl class="facts">{body}</dl>'
+
+    def headline(self) -> str:
+        dims = [c for c in self.v.dimensions if c.pct_agree is not None]
+        parts = []
+        if dims:
+            lo = min(dims, key=lambda c: c.pct_agree)
+            hi = max(dims, key=lambda c: c.pct_agree)
+            parts.append(
+                f"Agreement by dimension runs from {esc(fmt_pct(lo.pct_agree))} "
+                f"({esc(lo.id)} {esc(lo.name)}) to {esc(fmt_pct(hi.pct_agree))} "
+                f"({esc(hi.id)} {esc(hi.name)})."
+            )
+        span = self.v.acceptance_span()
+        if span:
+            parts.append(
+                f"Item acceptance ranges from {esc(fmt_pct(span[0]))} to {esc(fmt_pct(span[1]))}."
+            )
+        if self.v.has_tests:
+            above = [
+                c.id
+                for c in self.v.dimensions
+                if (self.v.test("construct", c.id) or {}).get("significant")
+            ]
+            parts.append(
+                f"{len(above)} of {len(self.v.dimensions)} dimensions are significantly above "
+                f"{esc(f'{self.v.threshold:g}')}%."
+            )
+        return f'<p class="headline">{" ".join(parts)}</p>' if parts else ""
+
+    def construct_table(
+        self, constructs: Sequence[ConstructStats], caption: str, header: str = "Dimension"
+    ) -> str:
+        v = self.v
+        cols = [
+            (header, ""),
+            ("Items", "num"),
+            ("n", "num"),
+            ("Mean", "num"),
+            ("SD", "num"),
+            ("Agree %", "num"),
+            ("Item range", "num"),
+        ]
+        tested = v.has_tests
+        if tested:
+            cols += [("Agreeing resp. %", "num"), ("p adj.", "num"), ("Above threshold", "")]
+        rel = any(v.reliability(c.id) for c in constructs)
+        if rel:
+            cols.append(("Alpha", "num"))
+        if v.levels:
+            cols.append(("Maturity", ""))
+        rows = []
+        for c in constructs:
+            row: list[Any] = [
+                f"{c.id} {c.name}",
+                len(c.items),
+                c.n,
+                fmt_num(c.mean),
+                fmt_num(c.sd),
+                fmt_pct(c.pct_agree),
+                fmt_range(c.acceptance_range),
+            ]
+            if tested:
+                t = v.test("construct", c.id) or {}
+                row += [fmt_pct(t.get("pct_agree")), fmt_p(t.get("p_adj")), _sig(t)]
+            if rel:
+                row.append(fmt_num((v.reliability(c.id) or {}).get("alpha")))
+            if v.levels:
+                m = v.maturity(c.id) or {}
+                row.append(f"{m['level']} {m.get('label')}" if m.get("level") is not None else "-")
+            rows.append(row)
+        return _table(cols, rows, caption)
+
+    def columns_note(self) -> str:
+        v = self.v
+        text = (
+            "Agree %: the dimension's answers in the agreement codes, pooled after reverse "
+            "keying. Item range: its lowest and highest item acceptance."
+        )
+        if v.has_tests:
+            text += (
+                " Agreeing resp. %: respondents whose mean score reaches the lowest agreement "
+                f"code; p adj.: one-sided exact binomial test against {v.threshold:g}%, "
+                f"{v.p_adjust}-corrected; above threshold: p adj. < {v.alpha:g}."
+            )
+        return f'<p class="note">{esc(text)}</p>'
+
+    def maturity_note(self) -> str:
+        v = self.v
+        if not v.levels:
+            return ""
+        bands = "; ".join(
+            f"{i} {lv['label']} from {lv['min']:g}" for i, lv in enumerate(v.levels, 1)
+        )
+        return (
+            f'<p class="basis"><strong>Maturity bands.</strong> {esc(v.maturity_basis)} '
+            f"Levels: {esc(bands)}.</p>"
+        )
+
+    def summary(self) -> str:
+        return (
+            '<section id="summary"><h2>Summary</h2>'
+            + self.facts()
+            + self.headline()
+            + self.construct_table(self.v.dimensions, "Dimensions")
+            + self.columns_note()
+            + self.maturity_note()
+            + self.figures("summary")
+            + "</section>"
+        )
+
+    # ------------------------------------------------------------------ dimensions
+
+    def item_table(self, items: Sequence[ItemStats]) -> str:
+        v = self.v
+        reverse = any(it.reverse for it in items)
+        cols = [
+            ("Code", "nw"),
+            ("Statement", "text"),
+            ("n", "num"),
+            ("Missing", "num"),
+            ("Mean", "num"),
+            ("SD", "num"),
+            ("Disagree %", "num"),
+            ("Neutral %", "num"),
+            ("Agree %", "num"),
+        ]
+        if reverse:
+            cols.append(("Favourable %", "num"))
+        if v.has_tests:
+            cols += [("Wilson 95% CI", "num"), ("p adj.", "num"), ("Above threshold", "")]
+        rows = []
+        for it in items:
+            code = it.code + (" (R)" if it.reverse else "")
+            row: list[Any] = [
+                code,
+                it.text or "-",
+                it.n,
+                it.missing,
+                fmt_num(it.mean),
+                fmt_num(it.sd),
+                fmt_pct(it.pct_disagree),
+                fmt_pct(it.pct_neutral),
+                fmt_pct(it.pct_agree),
+            ]
+            if reverse:
+                row.append(fmt_pct(it.pct_favourable))
+            if v.has_tests:
+                t = v.test("item", it.code) or {}
+                row += [fmt_prop_ci(t.get("ci_wilson")), fmt_p(t.get("p_adj")), _sig(t)]
+            rows.append(row)
+        return _table(cols, rows, "Items")
+
+    def reliability(self, family: Sequence[ConstructStats]) -> str:
+        v = self.v
+        entries = [(c, v.reliability(c.id)) for c in family]
+        entries = [(c, e) for c, e in entries if e and (e.get("k") or 0) > 1]  # 1 item: no alpha
+        if not entries:
+            return ""
+        cols = [
+            ("Construct", ""),
+            ("k", "num"),
+            ("n", "num"),
+            ("Alpha", "num"),
+            ("Alpha 95% CI (Feldt)", "num"),
+            ("Alpha std.", "num"),
+            ("Mean r", "num"),
+            ("Omega total", "num"),
+        ]
+        rows = [
+            [
+                f"{c.id} {c.name}",
+                e.get("k"),
+                e.get("n"),
+                fmt_num(e.get("alpha")),
+                fmt_ci(e.get("alpha_ci")),
+                fmt_num(e.get("alpha_std")),
+                fmt_num(e.get("average_r")),
+                fmt_num(e.get("omega_total")),
+            ]
+            for c, e in entries
+        ]
+        out = "<h3>Reliability</h3>" + _table(cols, rows, "Internal consistency")
+        first = entries[0][1]
+        if first.get("items"):
+            out += _table(
+                [("Item", ""), ("Item-rest r", "num"), ("Alpha if deleted", "num")],
+                [
+                    [i.get("code"), fmt_num(i.get("r_drop")), fmt_num(i.get("alpha_if_deleted"))]
+                    for i in first["items"]
+                ],
+                f"Items of {entries[0][0].id}",
+            )
+        return out
+
+    def group_tests(self, family: Sequence[ConstructStats]) -> str:
+        v = self.v
+        entries = [(c, t) for c in family for t in v.group_tests(c.id)]
+        if not entries:
+            return ""
+        cols = [
+            ("Construct", ""),
+            ("Test", "nw"),
+            ("Statistic", "num"),
+            ("df", "num"),
+            ("p", "num"),
+            ("p adj.", "num"),
+            ("Effect", "num"),
+            (f"Pairs with p adj. < {v.alpha:g}", "num"),
+        ]
+        rows = []
+        for c, t in entries:
+            pairs = t.get("pairwise") or []
+            rows.append(
+                [
+                    f"{c.id} {c.name}",
+                    t.get("test"),
+                    fmt_num(t.get("statistic")),
+                    "-" if t.get("df") is None else f"{t['df']:g}",
+                    fmt_p(t.get("p_value")),
+                    fmt_p(t.get("p_adj")),
+                    fmt_effect(t.get("effect")),
+                    f"{len(_hits(pairs, v.alpha))} of {len(pairs)}" if pairs else "-",
+                ]
+            )
+        by = self.r.data.get("group_by") or "group"
+        out = "<h3>Differences between groups</h3>" + _table(cols, rows, f"By {by}")
+        return out + self.pairs(family[0], by)
+
+    def pairs(self, construct: ConstructStats, by: str) -> str:
+        """The dimension's differing pairs as prose: a table cell cannot hold hundreds."""
+        v = self.v
+        for t in v.group_tests(construct.id):
+            hits = sorted(_hits(t.get("pairwise") or [], v.alpha), key=lambda p: p["p_adj"])
+            if not hits:
+                continue
+            shown = "; ".join(
+                f"{p.get('a')} vs {p.get('b')} (p adj. {fmt_p(p.get('p_adj'))})"
+                for p in hits[:PAIRS_SHOWN]
+            )
+            more = len(hits) - PAIRS_SHOWN
+            tail = f"; and {more} more (report.xlsx, sheet Group pairwise)" if more > 0 else ""
+            return (
+                f'<p class="note">Pairs of {esc(by)} values differing on {esc(construct.id)} '
+                f"({esc(t.get('test'))} follow-up, smallest p adj. first): "
+                f"{esc(shown)}{esc(tail)}.</p>"
+            )
+        return ""
+
+    def dimension(self, index: int, dim: ConstructStats) -> str:
+        v = self.v
+        family = v.family(dim.id)
+        facts = [
+            f"{len(dim.items)} item{'s' if len(dim.items) != 1 else ''}",
+            f"n = {dim.n}",
+            f"mean {fmt_num(dim.mean)} (SD {fmt_num(dim.sd)})",
+            f"agreement {fmt_pct(dim.pct_agree)} (items {fmt_range(dim.acceptance_range)})",
+        ]
+        m = v.maturity(dim.id)
+        if m and m.get("level") is not None:
+            facts.append(f"maturity level {m['level']} of {len(v.levels)}: {m.get('label')}")
+        out = [
+            f'<section class="dimension" id="dim-{index}">',
+            f"<h2>{esc(dim.id)} {esc(dim.name)}</h2>",
+            f"<p>{esc(' · '.join(facts))}</p>",
+            self.figures(dim.id),
+        ]
+        if len(family) > 1:
+            out.append(self.construct_table(family[1:], "Sub-dimensions", "Sub-dimension"))
+        out.append(self.item_table(v.items_of(dim)))
+        out.append(self.reliability(family))
+        out.append(self.group_tests(family))
+        out.append("</section>")
+        return "".join(out)
+
+    # ------------------------------------------------------------------ groups
+
+    def groups(self) -> str:
+        r, v = self.r, self.v
+        if not r.groups:
+            return ""
+        dims = v.dimensions
+        cols = [("Group", ""), ("n", "num")] + [(d.id, "num") for d in dims]
+        rows = []
+        for g in r.groups:
+            by_id = {c.id: c for c in g.constructs}
+            cells: list[Any] = [g.group, g.n]
+            for d in dims:
+                c = by_id.get(d.id)
+                cells.append(
+                    Safe(f"{esc(fmt_num(c.mean))}<br><small>{esc(fmt_pct(c.pct_agree))}</small>")
+                    if c
+                    else "-"
+                )
+            rows.append(cells)
+        names = "; ".join(f"{d.id} {d.name}" for d in dims)
+        return (
+            '<section id="groups"><h2>Groups</h2>'
+            f"<p>By {esc(r.data.get('group_by'))}: each cell holds the dimension's mean score and, "
+            f"below it, its agreement. Groups smaller than "
+            f"{esc(r.options.get('min_group_size', '-'))} are left out of the group tests. "
+            f"Dimensions: {esc(names)}.</p>"
+            + _table(cols, rows, "Dimension mean and agreement by group")
+            + self.figures("groups")
+            + "</section>"
+        )
+
+    # ------------------------------------------------------------------ methods
+
+    def methods(self) -> str:
+        r, v = self.r, self.v
+        scale = r.instrument.get("scale") or {}
+        agree = ", ".join(str(a) for a in scale.get("agree", [])) or "-"
+        share = float(r.options.get("min_answered", 0.5))
+        defs = [
+            (
+                "Acceptance of an item",
+                f"the percentage of its valid answers in the agreement codes ({agree}), as the "
+                "statement is worded; 'favourable' applies reverse keying first.",
+            ),
+            (
+                "Construct score",
+                "a respondent's mean over the construct's answered items after reverse keying, "
+                f"given when at least {share:.0%} of them (rounded up) are answered; n, mean, SD "
+                "and median describe these scores.",
+            ),
+            (
+                "Construct agreement",
+                "all valid answers to the construct's items pooled after reverse keying; the "
+                "item range runs from its lowest to its highest item acceptance (favourable %).",
+            ),
+        ]
+        if v.levels:
+            defs.append(
+                (
+                    "Maturity level",
+                    "the highest band whose lower limit the construct mean reaches. "
+                    + v.maturity_basis,
+                )
+            )
+        if v.has_tests:
+            defs.append(
+                (
+                    "Acceptance tests",
+                    f"one-sided exact binomial test of 'agreement at most {v.threshold:g}%' "
+                    "against 'more'. Items count answers in the agreement codes; constructs "
+                    "count respondents whose score reaches the lowest agreement code. Wilson "
+                    "and Clopper-Pearson intervals are two-sided 95%. p-values are corrected "
+                    f"with {v.p_adjust} over the tests of one kind; significant means corrected "
+                    f"p < {v.alpha:g}.",
+                )
+            )
+        if r.group_tests:
+            methods = sorted({str(t.get("method")) for t in r.group_tests if t.get("method")})
+            defs.append(
+                (
+                    "Group tests",
+                    "respondents' construct scores compared across groups: Kruskal-Wallis with "
+                    "tie correction (effect epsilon-squared) followed by Holm-corrected pairwise "
+                    "Mann-Whitney tests; with two groups also Mann-Whitney with continuity "
+                    "correction (effect rank-biserial r). Other tests listed compare the share "
+                    "of respondents agreeing. p adj. corrects within one test kind over the "
+                    "constructs of one level. Tests in this report: " + "; ".join(methods) + ".",
+                )
+            )
+        if r.reliability:
+            defs.append(
+                (
+                    "Reliability",
+                    "Cronbach's alpha from the pairwise covariances of the reverse-keyed items "
+                    "(as psych::alpha raw_alpha), with Feldt's 95% interval; standardised "
+                    "alpha and mean inter-item r from the correlations; item-rest r and alpha "
+                    "if the item is deleted; McDonald's omega total from a one-factor model.",
+                )
+            )
+        dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(t)}</dd>" for k, t in defs)
+        labels = r.instrument.get("labels") or {}
+        counts_as = {
+            **{str(p): "disagree" for p in scale.get("points", [])},
+            **{str(p): "neutral" for p in scale.get("neutral", [])},
+            **{str(p): "agree" for p in scale.get("agree", [])},
+            **{str(p): "no answer (missing)" for p in scale.get("missing", [])},
+        }
+        scale_rows = [[code, labels.get(code, "-"), what] for code, what in counts_as.items()]
+        out = [
+            '<section id="methods"><h2>Methods</h2>',
+            f'<dl class="facts">{dl}</dl>',
+        ]
+        if scale_rows:
+            out.append(
+                _table(
+                    [("Code", "num"), ("Label", ""), ("Counts as", "")],
+                    scale_rows,
+                    "Response scale (dimensions may define their own)",
+                )
+            )
+        if v.levels:
+            bands = []
+            for i, lv in enumerate(v.levels, 1):
+                nxt = v.levels[i]["min"] if i < len(v.levels) else None
+                bands.append([i, lv["label"], f"{lv['min']:g}", "-" if nxt is None else f"{nxt:g}"])
+            out.append(
+                _table(
+                    [("Level", "num"), ("Label", ""), ("From mean", "num"), ("Below", "num")],
+                    bands,
+                    f"Maturity bands: {v.maturity_basis}",
+                )
+            )
+        out.append(
+            _table(
+                [("Option", ""), ("Value", "")],
+                [[k, _option(val)] for k, val in r.options.items()],
+                "Options of this run",
+            )
+        )
+        tool = r.tool or {}
+        deps = [[k, val or "not installed"] for k, val in (tool.get("dependencies") or {}).items()]
+        out.append(
+            _table(
+                [("Software", ""), ("Version", "")],
+                [[tool.get("name", "ipss-survey"), tool.get("version", "-")], *deps],
+                "Software",
+            )
+        )
+        out.append(
+            f'<p class="note">Data file SHA-256: <code>{esc(r.data.get("sha256"))}</code>. '
+            f"results.json schema version {esc(r.schema_version)}.</p>"
+        )
+        src = r.instrument.get("source")
+        if src:
+            out.append(f'<p class="note">Instrument source: {esc(src)}</p>')
+        out.append("</section>")
+        return "".join(out)
+
+    def warnings(self) -> str:
+        ws = self.r.data.get("warnings", [])
+        body = (
+            _table(
+                [("Code", ""), ("Item", ""), ("Count", "num"), ("Message", "text")],
+                [
+                    [w.get("code"), w.get("item") or "-", w.get("count") or "-", w.get("message")]
+                    for w in ws
+                ],
+                f"{len(ws)} warning(s)",
+            )
+            if ws
+            else "<p>No warnings.</p>"
+        )
+        return f'<section id="warnings"><h2>Warnings</h2>{body}</section>'
+
+    def excluded(self) -> str:
+        rows = self.r.data.get("rows_excluded", [])
+        body = (
+            _table(
+                [("Row", "num"), ("Id", ""), ("Reason", "text")],
+                [[e.get("row"), e.get("id") or "-", e.get("reason")] for e in rows],
+                f"{len(rows)} row(s) left out (row = 1-based data row)",
+            )
+            if rows
+            else "<p>No rows were excluded.</p>"
+        )
+        return f'<section id="excluded"><h2>Excluded rows</h2>{body}</section>'
+
+    # ------------------------------------------------------------------ page
+
+    def page(self) -> str:
+        r, v = self.r, self.v
+        dims = v.dimensions
+        nav = [("summary", "Summary")]
+        nav += [(f"dim-{i}", f"{d.id} {d.name}") for i, d in enumerate(dims, 1)]
+        if r.groups:
+            nav.append(("groups", "Groups"))
+        nav += [("methods", "Methods"), ("warnings", "Warnings"), ("excluded", "Excluded rows")]
+        links = "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t in nav)
+        sub = (
+            f"Data: {r.data.get('source')} · {r.data.get('rows_analysed')} respondents · "
+            f"instrument {r.instrument.get('id')}"
+        )
+        tool = r.tool or {}
+        return "".join(
+            [
+                "<!DOCTYPE html>\n",
+                '<html lang="en"><head><meta charset="utf-8">',
+                '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+                f'<meta name="generator" content="{esc(tool.get("name"))} '
+                f'{esc(tool.get("version"))}">',
+                f"<title>{esc(self.title)}</title>",
+                f"<style>\n{_css()}</style></head>\n<body>\n",
+                f'<header><h1>{esc(self.title)}</h1><p class="subtitle">{esc(sub)}</p></header>\n',
+                f'<nav aria-label="Contents"><ul>{links}</ul></nav>\n<main>\n',
+                self.summary(),
+                "\n",
+                "\n".join(self.dimension(i, d) for i, d in enumerate(dims, 1)),
+                "\n",
+                self.groups(),
+                self.methods(),
+                self.warnings(),
+                self.excluded(),
+                "\n</main>\n",
+                f"<footer>Made by {esc(tool.get('name'))} {esc(tool.get('version'))} from "
+                f"results.json (schema {esc(r.schema_version)}). Numbers are rounded for "
+                "reading; results.json holds them at full precision.</footer>\n",
+                "</body></html>\n",
+            ]
+        )
+
+
+def _hits(pairs: Sequence[dict[str, Any]], alpha: float) -> list[dict[str, Any]]:
+    return [p for p in pairs if p.get("p_adj") is not None and p["p_adj"] < alpha]
+
+
+def _option(value: Any) -> str:
+    if value is None:
+        return "-"
+    return _yes_no(value) if isinstance(value, bool) else str(value)
+
+
+def _sig(test: dict[str, Any]) -> str:
+    if not test:
+        return "-"
+    return _yes_no(test.get("significant"))
+
+
+def html_report(
+    results: Results,
+    title: str | None = None,
+    charts: Sequence[ChartImage] | None = None,
+) -> str:
+    """The whole page as text; charts are drawn here unless already rendered (``charts``)."""
+    if charts is None:
+        from ipss_survey.report.charts import build_charts, figure_bytes
+
+        drawn = []
+        for c in build_charts(results):
+            drawn.append(
+                ChartImage(c.name, c.title, c.section, c.caption, figure_bytes(c.figure, "png"))
+            )
+            c.close()
+        charts = drawn
+    return _Report(results, title or default_title(results), charts).page()

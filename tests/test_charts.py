@@ -1,0 +1,416 @@
+"""Charts show the numbers Results holds: bars per item, threshold lines, means, group cells.
+
+``with_stats`` builds reliability / acceptance_tests / group_tests entries with the field names
+of results-v1 (Wilson intervals by the textbook formula; other numbers are placeholders), so
+the report code is tested whether or not the statistics modules have filled those lists.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import math
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.container import BarContainer, ErrorbarContainer
+
+from ipss_survey.analysis import Options, analyze, sample_path
+from ipss_survey.instrument import resolve_instrument
+from ipss_survey.report import charts
+from ipss_survey.report.render import write_reports
+from ipss_survey.results import ConstructStats, GroupStats, Results
+
+matplotlib.use("Agg")
+
+A4 = (8.27, 11.69)
+
+
+def wilson(successes: int, n: int, z: float = 1.959963984540054) -> list[float]:
+    """Wilson score interval without continuity correction (Wilson 1927), as proportions."""
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [centre - half, centre + half]
+
+
+def _acceptance_entry(target: str, ident: str, pct: float | None, n: int, res: Results) -> dict:
+    threshold = res.options["threshold"]
+    successes = round((pct or 0) * n / 100)
+    share = successes / n if n else 0.0
+    p_value = 0.001 if share * 100 > threshold + 10 else 0.4
+    return {
+        "target": target,
+        "id": ident,
+        "successes": successes,
+        "n": n,
+        "pct_agree": 100 * share,
+        "threshold": threshold,
+        "p_value": p_value,
+        "p_adj": min(1.0, p_value * 2),
+        "ci_wilson": wilson(successes, n) if n else [None, None],
+        "ci_exact": [max(0.0, share - 0.06), min(1.0, share + 0.06)],
+        "meets_threshold": share * 100 >= threshold,
+        "significant": p_value * 2 < res.options["alpha"],
+    }
+
+
+@functools.cache
+def dtcaf_by_ministry() -> Results:
+    """The DTCAF sample grouped by ministry, analysed once for every report test module.
+
+    Tests never mutate it (they use dataclasses.replace).
+    """
+    inst = resolve_instrument("dtcaf")
+    return analyze(sample_path(inst.id), inst, Options(group="ministry"))
+
+
+@functools.cache
+def dtcaf_reports() -> tuple[Path, list[Path]]:
+    """Every format written once for the DTCAF sample, shared by the report test modules."""
+    out = Path(tempfile.mkdtemp(prefix="ipss-dtcaf-reports-"))
+    atexit.register(shutil.rmtree, out, True)
+    return out, write_reports(dtcaf_by_ministry(), out)
+
+
+def without_stats(res: Results) -> Results:
+    """``res`` as a run without reliability, acceptance or group tests would give it."""
+    return replace(res, reliability=[], acceptance_tests=[], group_tests=[])
+
+
+def with_stats(res: Results) -> Results:
+    """``res`` with every statistics list filled: the analysis's own entries where it made
+    them, else placeholders with the field names of the results-v1 contract."""
+    tests = [_acceptance_entry("item", it.code, it.pct_agree, it.n, res) for it in res.items]
+    # Constructs: respondents agreeing on average differs from pooled answers; shift it a little.
+    tests += [
+        _acceptance_entry("construct", c.id, min(100.0, (c.pct_agree or 0) + 3), c.n, res)
+        for c in res.constructs
+    ]
+    reliability = [
+        {
+            "construct": c.id,
+            "k": len(c.items),
+            "n": c.n,
+            "alpha": 0.81,
+            "alpha_std": 0.82,
+            "alpha_ci": [0.77, 0.85],
+            "average_r": 0.3,
+            "omega_total": 0.84,
+            "items": [{"code": code, "r_drop": 0.5, "alpha_if_deleted": 0.79} for code in c.items],
+        }
+        for c in res.constructs
+        if len(c.items) > 1
+    ]
+    names = [g.group for g in res.groups]
+    group_tests = [
+        {
+            "construct": c.id,
+            "test": "kruskal-wallis",
+            "statistic": 12.5,
+            "df": len(names) - 1,
+            "p_value": 0.004,
+            "p_adj": 0.02,
+            "effect": {"name": "epsilon_squared", "value": 0.07},
+            "method": "Kruskal-Wallis rank sum test (tie-corrected)",
+            "pairwise": [
+                {
+                    "a": a,
+                    "b": b,
+                    "statistic": 40.0,
+                    "p_value": 0.001 if i == 0 else 0.5,
+                    "p_adj": 0.01 if i == 0 else 1.0,
+                    "effect": {"name": "rank_biserial", "value": 0.4},
+                }
+                for i, (a, b) in enumerate(
+                    (a, b) for j, a in enumerate(names) for b in names[j + 1 :]
+                )
+            ],
+        }
+        for c in res.constructs
+        if names
+    ]
+    return replace(
+        res,
+        reliability=res.reliability or reliability,
+        acceptance_tests=res.acceptance_tests or tests,
+        group_tests=res.group_tests or group_tests,
+    )
+
+
+@pytest.fixture(scope="module")
+def dtcaf() -> Results:
+    return dtcaf_by_ministry()
+
+
+@pytest.fixture(scope="module")
+def managers() -> Results:
+    inst = resolve_instrument("ipss-senior-managers")
+    return analyze(sample_path(inst.id), inst, Options(group="municipality", threshold=75))
+
+
+def _bars(ax) -> dict[str, list]:
+    """Category key -> its bars (patches), from the gid each barh call is given."""
+    return {
+        c.patches[0].get_gid().removeprefix("likert-"): list(c.patches)
+        for c in ax.containers
+        if isinstance(c, BarContainer)
+    }
+
+
+def _codes(res: Results, dim: str) -> list[str]:
+    return next(c.items for c in res.constructs if c.id == dim)
+
+
+def test_likert_one_bar_per_item_in_every_category(dtcaf):
+    codes = _codes(dtcaf, "LEA")
+    ax = charts.likert_chart(dtcaf, codes)
+    bars = _bars(ax)
+    assert list(bars) == ["1", "2", "3", "4", "5"]
+    assert all(len(patches) == len(codes) == 11 for patches in bars.values())
+    items = {it.code: it for it in dtcaf.items}
+    for row, code in enumerate(codes):
+        it = items[code]
+        widths = {k: bars[k][row].get_width() for k in bars}
+        for k, w in widths.items():
+            assert w == pytest.approx(100 * it.counts[k] / it.n)
+        assert sum(widths.values()) == pytest.approx(100)
+        # neutral straddles the centre; disagreement ends at its left edge, agreement starts right
+        neutral = bars["3"][row]
+        assert neutral.get_x() + neutral.get_width() / 2 == pytest.approx(0)
+        assert bars["2"][row].get_x() + bars["2"][row].get_width() == pytest.approx(neutral.get_x())
+        assert bars["4"][row].get_x() == pytest.approx(it.pct_neutral / 2)
+        assert bars["4"][row].get_width() + bars["5"][row].get_width() == pytest.approx(
+            it.pct_agree
+        )
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert [lb.split("\n")[0] for lb in labels] == codes
+    assert "Chief Information Officer" in labels[3].replace("\n", " ")
+
+
+def test_likert_items_on_their_own_scale_use_agree_neutral_disagree(managers):
+    ax = charts.likert_chart(managers, ["EXT01"])
+    bars = _bars(ax)
+    assert list(bars) == ["disagree", "neutral", "agree"]
+    ext = next(it for it in managers.items if it.code == "EXT01")
+    assert bars["agree"][0].get_width() == pytest.approx(ext.pct_agree)
+    assert bars["disagree"][0].get_width() == pytest.approx(ext.pct_disagree)
+
+
+def test_reverse_keyed_item_is_marked_and_shown_as_answered(mini, mini_csv):
+    res = analyze(mini_csv, mini, Options())
+    ax = charts.likert_chart(res, ["A1", "A2", "A3"])
+    a2 = next(it for it in res.items if it.code == "A2")
+    assert a2.reverse
+    assert ax.get_yticklabels()[1].get_text().startswith("A2 (R)")
+    bars = _bars(ax)
+    assert bars["1"][1].get_width() == pytest.approx(100 * a2.counts["1"] / a2.n)
+    assert bars["4"][1].get_width() + bars["5"][1].get_width() == pytest.approx(a2.pct_agree)
+
+
+def _points(ax) -> tuple[list[float], list[float]]:
+    xs, ys = [], []
+    for line in ax.lines:
+        if (line.get_gid() or "").startswith("acceptance-"):
+            xs += list(line.get_xdata())
+            ys += list(line.get_ydata())
+    order = np.argsort(ys)
+    return [xs[i] for i in order], [ys[i] for i in order]
+
+
+def test_acceptance_points_and_threshold_line(managers):
+    managers = without_stats(managers)
+    codes = _codes(managers, "ELE")
+    ax = charts.acceptance_chart(managers, "item", codes)
+    threshold = [ln for ln in ax.lines if ln.get_gid() == "threshold"]
+    assert len(threshold) == 1
+    assert list(threshold[0].get_xdata()) == [75, 75]
+    xs, _ = _points(ax)
+    expected = [it.pct_agree for c in codes for it in managers.items if it.code == c]
+    assert xs == pytest.approx(expected)
+    # no acceptance tests in Results: no intervals are drawn (nothing is computed here)
+    assert not [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+
+
+def test_acceptance_intervals_are_results_wilson_intervals(managers):
+    res = with_stats(managers)
+    codes = _codes(res, "ELE")
+    ax = charts.acceptance_chart(res, "item", codes)
+    (errbar,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    segments = errbar.lines[2][0].get_segments()
+    tests = {t["id"]: t for t in res.acceptance_tests if t["target"] == "item"}
+    assert len(segments) == len(codes)
+    for seg, code in zip(segments, codes, strict=True):
+        lo, hi = tests[code]["ci_wilson"]
+        assert seg[0][0] == pytest.approx(100 * lo)
+        assert seg[1][0] == pytest.approx(100 * hi)
+    filled = [ln for ln in ax.lines if ln.get_gid() == "acceptance-significant"]
+    open_ = [ln for ln in ax.lines if ln.get_gid() == "acceptance-not-significant"]
+    n_sig = sum(tests[c]["significant"] for c in codes)
+    assert sum(len(ln.get_xdata()) for ln in filled) == n_sig
+    assert sum(len(ln.get_xdata()) for ln in open_) == len(codes) - n_sig
+
+
+def test_construct_acceptance_plots_the_tests_own_proportion(dtcaf):
+    res = with_stats(dtcaf)
+    dims = [c for c in res.constructs if c.level == "dimension"]
+    ax = charts.acceptance_chart(res, "construct")
+    xs, _ = _points(ax)
+    tests = {t["id"]: t for t in res.acceptance_tests if t["target"] == "construct"}
+    assert xs == pytest.approx([tests[d.id]["pct_agree"] for d in dims])
+    assert "Respondents agreeing" in ax.get_xlabel()
+
+
+def test_maturity_bars_end_at_the_dimension_means(dtcaf):
+    ax = charts.maturity_chart(dtcaf)
+    dims = [c for c in dtcaf.constructs if c.level == "dimension"]
+    (bars,) = [c for c in ax.containers if c.patches[0].get_gid() == "means"]
+    assert len(bars.patches) == len(dims) == 6
+    for patch, d in zip(bars.patches, dims, strict=True):
+        assert patch.get_x() == pytest.approx(1.0)
+        assert patch.get_x() + patch.get_width() == pytest.approx(d.mean)
+    levels = dtcaf.instrument["maturity"]["levels"]
+    bands = [p for p in ax.patches if (p.get_gid() or "").startswith("band-")]
+    assert len(bands) == len(levels) == 5
+    texts = " ".join(t.get_text() for t in ax.texts)
+    for d in dims:
+        label = next(m["label"] for m in dtcaf.maturity if m["construct"] == d.id)
+        assert f"{d.mean:.2f}  {label}" in texts
+    assert "not official UN DESA thresholds" in ax.get_xlabel()
+
+
+def test_heatmap_cells_are_the_group_values(dtcaf):
+    ax = charts.heatmap_chart(dtcaf, "mean")
+    data = ax.images[0].get_array()
+    dims = [c.id for c in dtcaf.constructs if c.level == "dimension"]
+    assert data.shape == (len(dtcaf.groups), len(dims)) == (12, 6)
+    for i, g in enumerate(dtcaf.groups):
+        by_id = {c.id: c for c in g.constructs}
+        assert list(data[i]) == pytest.approx([by_id[d].mean for d in dims])
+    assert ax.get_yticklabels()[0].get_text().startswith(dtcaf.groups[0].group)
+    ax = charts.heatmap_chart(dtcaf, "pct_agree", range(0, 3))
+    assert ax.images[0].get_array()[2, 0] == pytest.approx(dtcaf.groups[2].constructs[0].pct_agree)
+
+
+def test_paginate_splits_evenly_and_respects_heights():
+    pages = charts.paginate([1.0] * 94)
+    assert [len(p) for p in pages] == [24, 23, 23, 24]
+    assert [i for p in pages for i in p] == list(range(94))
+    assert charts.paginate([1.0] * 25) == [range(25)]
+    assert charts.paginate([]) == []
+    tall = charts.paginate([3.0] * 20)  # three-line labels: 60 units of rows, 30 fit a page
+    assert len(tall) == 2 and all(sum([3.0] * len(p)) <= charts.PAGE_UNITS for p in tall)
+
+
+def _one_dimension(res: Results) -> Results:
+    """All 94 DTCAF items in one dimension: the worst case for one chart."""
+    codes = [it.code for it in res.items]
+    lea = res.constructs[0]
+    dim = replace(lea, id="ALL", name="All statements", items=codes)
+    items = [replace(it, dimension="ALL", subdimension=None) for it in res.items]
+    return replace(res, items=items, constructs=[dim], groups=[], maturity=[])
+
+
+def test_94_items_in_one_dimension_are_split_into_pages(dtcaf):
+    res = _one_dimension(dtcaf)
+    built = list(charts.build_charts(res))
+    likert = [c for c in built if c.name.startswith("likert-")]
+    assert [c.name for c in likert] == [f"likert-01-ALL-p{k}" for k in (1, 2, 3, 4)]
+    per_page = [len(c.figure.axes[0].containers[0].patches) for c in likert]
+    assert sum(per_page) == 94 and max(per_page) <= charts.MAX_ROWS
+    assert "(4 of 4)" in likert[-1].title
+    for c in built:
+        w, h = c.figure.get_size_inches()
+        assert w <= A4[0] and h <= A4[1], c.name
+        c.close()
+
+
+def test_40_groups_are_split_into_heatmap_pages(dtcaf):
+    dims = [c for c in dtcaf.constructs if c.level == "dimension"]
+    groups = [
+        GroupStats(
+            group=f"Department {i:02d}",
+            n=10 + i,
+            constructs=[replace(d, mean=1 + i / 10, pct_agree=float(i * 2)) for d in dims],
+        )
+        for i in range(40)
+    ]
+    res = replace(dtcaf, groups=groups)
+    pages = [c for c in charts.build_charts(res) if c.name.startswith("groups-heatmap")]
+    assert [c.name for c in pages] == ["groups-heatmap-p1", "groups-heatmap-p2"]
+    rows = [c.figure.axes[0].images[0].get_array() for c in pages]
+    assert [r.shape[0] for r in rows] == [20, 20]
+    assert rows[1][0, 0] == pytest.approx(groups[20].constructs[0].mean)
+    assert all(c.figure.get_size_inches()[1] <= A4[1] for c in pages)
+
+
+def test_chart_names_and_svg_text(mini, mini_csv):
+    """Byte-for-byte determinism is checked over all formats in test_html_report."""
+    res = analyze(mini_csv, mini, Options(group="team"))
+    built = list(charts.build_charts(res))
+    assert [c.name for c in built] == [
+        "maturity",
+        "acceptance-dimensions",
+        "groups-heatmap",
+        "likert-01-A",
+        "acceptance-01-A",
+        "likert-02-B",
+        "acceptance-02-B",
+        "likert-03-Y",
+        "acceptance-03-Y",
+    ]
+    svg = charts.figure_bytes(built[3].figure, "svg").decode()
+    assert "<text" in svg and "A reverse-keyed statement." in svg  # text, not glyph paths
+    assert "dc:date" not in svg
+    assert charts.figure_bytes(built[3].figure, "png")[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_hostile_text_is_drawn_literally(mini, mini_csv):
+    res = analyze(mini_csv, mini, Options())
+    hostile = "$x^2$ <script>alert(1)</script> & =cmd|' /C calc'!A0"
+    items = [replace(it, text=hostile) if it.code == "A1" else it for it in res.items]
+    res = replace(res, items=items)
+    ax = charts.likert_chart(res, ["A1"])
+    assert "$x^2$ <script>" in ax.get_yticklabels()[0].get_text().replace("\n", " ")
+    svg = charts.figure_bytes(ax.get_figure(), "svg").decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+    assert "<script>" not in svg
+
+
+def test_plot_functions_draw_into_a_given_axes(dtcaf):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 9))
+    axes = fig.subplots(2, 2)
+    assert charts.likert_chart(dtcaf, ["LEA01", "LEA02"], ax=axes[0, 0], title="t") is axes[0, 0]
+    assert charts.acceptance_chart(dtcaf, "construct", ax=axes[0, 1]) is axes[0, 1]
+    assert charts.maturity_chart(dtcaf, ax=axes[1, 0]) is axes[1, 0]
+    assert charts.heatmap_chart(dtcaf, ax=axes[1, 1]) is axes[1, 1]
+    assert axes[0, 0].get_title(loc="left") == "t"
+
+
+def test_missing_statistics_do_not_break_charts(mini, mini_csv):
+    res = analyze(mini_csv, mini, Options())
+    empty = ConstructStats(
+        id="E",
+        level="dimension",
+        name="Empty",
+        parent=None,
+        items=[],
+        n=0,
+        mean=None,
+        sd=None,
+        median=None,
+        pct_agree=None,
+        acceptance_range=None,
+    )
+    res = replace(res, constructs=[*res.constructs, empty])
+    ax = charts.maturity_chart(res)
+    assert any(t.get_text() == "no score" for t in ax.texts)
+    ax = charts.acceptance_chart(res, "construct")
+    assert ax.texts[-1].get_text() == "-"

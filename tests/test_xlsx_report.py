@@ -1,0 +1,148 @@
+"""report.xlsx read back with openpyxl: sheets, headers, formats, numbers and no formulas."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+
+import pytest
+from openpyxl import load_workbook
+from test_charts import dtcaf_by_ministry, with_stats, without_stats
+
+from ipss_survey.analysis import Options, analyze
+from ipss_survey.report.xlsx import xlsx_bytes
+from ipss_survey.results import Results
+
+HOSTILE = [
+    "=cmd|' /C calc'!A0",
+    "+SUM(A1:A9)",
+    "-2+3",
+    "@SUM(1,1)",
+    "\t=1+1",
+    "\r=1+1",
+    '=HYPERLINK("http://x","y")',
+]
+
+
+@pytest.fixture(scope="module")
+def dtcaf() -> Results:
+    return dtcaf_by_ministry()
+
+
+def _book(res: Results, **kw):
+    return load_workbook(io.BytesIO(xlsx_bytes(res, **kw)))
+
+
+def _rows(ws) -> list[dict]:
+    header = [c.value for c in ws[1]]
+    return [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(2)]
+
+
+def test_one_sheet_per_table_with_frozen_bold_headers(dtcaf):
+    wb = _book(dtcaf)
+    assert wb.sheetnames == [
+        "Run info",
+        "Items",
+        "Constructs",
+        "Reliability",
+        "Reliability items",
+        "Acceptance tests",
+        "Group tests",
+        "Group pairwise",
+        "Groups",
+        "Group items",
+        "Warnings",
+        "Excluded rows",
+    ]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert all(c.font.b for c in ws[1] if c.value is not None), ws.title
+        assert ws.auto_filter.ref, ws.title
+    items = wb["Items"]
+    widths = {k: d.width for k, d in items.column_dimensions.items()}
+    assert widths["D"] == 60  # statements wrap in a wide column
+    assert 6 <= widths["A"] <= 12
+
+
+def test_numbers_are_the_results_numbers_with_percent_formats(dtcaf):
+    wb = _book(dtcaf)
+    items = _rows(wb["Items"])
+    assert [r["Code"] for r in items] == [it.code for it in dtcaf.items]
+    for row, it in zip(items, dtcaf.items, strict=True):
+        # 0-100 as in results.json, unrounded: openpyxl writes 16 significant digits
+        assert row["Agree %"] == pytest.approx(it.pct_agree, rel=1e-15)
+        assert row["Mean"] == pytest.approx(it.mean, rel=1e-15)
+        assert row["Count of 5"] == it.counts["5"]
+    header = [c.value for c in wb["Items"][1]]
+    col = header.index("Agree %") + 1
+    assert wb["Items"].cell(row=2, column=col).number_format == "0.0"
+    cons = _rows(wb["Constructs"])
+    lea = next(r for r in cons if r["Id"] == "LEA")
+    assert lea["Maturity"] == "Transformed" and lea["Maturity level"] == 4
+    assert lea["Item range min %"] == pytest.approx(dtcaf.constructs[0].acceptance_range[0])
+    groups = _rows(wb["Groups"])
+    assert len(groups) == sum(len(g.constructs) for g in dtcaf.groups)
+    assert groups[0]["Group"] == dtcaf.groups[0].group
+    assert groups[0]["Mean"] == pytest.approx(dtcaf.groups[0].constructs[0].mean, rel=1e-15)
+    info = {r["Field"]: r["Value"] for r in _rows(wb["Run info"])}
+    assert info["Rows analysed"] == 343 and info["Rows excluded"] == 2
+    assert "not official UN DESA thresholds" in info["Maturity bands"]
+    assert info["Software: openpyxl"]
+    assert len(_rows(wb["Warnings"])) == len(dtcaf.data["warnings"])
+    assert [r["Row"] for r in _rows(wb["Excluded rows"])] == [122, 164]
+
+
+def test_statistics_sheets_follow_the_contract(dtcaf):
+    res = with_stats(dtcaf)
+    wb = _book(res)
+    tests = _rows(wb["Acceptance tests"])
+    assert len(tests) == len(res.acceptance_tests)
+    first = res.acceptance_tests[0]
+    assert tests[0]["Wilson low (0-1)"] == pytest.approx(first["ci_wilson"][0], rel=1e-15)
+    assert tests[0]["Significant"] is first["significant"]
+    assert len(_rows(wb["Reliability"])) == len(res.reliability)
+    low = res.reliability[0]["alpha_ci"][0]
+    assert _rows(wb["Reliability"])[0]["Alpha CI low"] == pytest.approx(low, rel=1e-15)
+    assert len(_rows(wb["Group pairwise"])) == sum(len(t["pairwise"]) for t in res.group_tests)
+    assert _rows(wb["Group tests"])[0]["Effect"] == res.group_tests[0]["effect"]["name"]
+
+
+def test_empty_statistics_give_header_only_sheets(dtcaf):
+    wb = _book(without_stats(dtcaf))
+    assert wb["Reliability"].max_row == 1
+    assert [c.value for c in wb["Acceptance tests"][1]][:2] == ["Target", "Id"]
+
+
+def test_no_cell_is_a_formula_and_text_survives_exactly(dtcaf):
+    items = [replace(it, text=HOSTILE[i % len(HOSTILE)]) for i, it in enumerate(dtcaf.items)]
+    groups = [replace(g, group=HOSTILE[i % len(HOSTILE)]) for i, g in enumerate(dtcaf.groups)]
+    data = dict(dtcaf.data)
+    data["warnings"] = [{"code": "x", "message": h, "item": h} for h in HOSTILE]
+    data["rows_excluded"] = [{"row": 1, "id": h, "reason": "bad\x01char"} for h in HOSTILE]
+    res = replace(dtcaf, items=items, groups=groups, data=data)
+    wb = _book(res, title="=2+2")
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    statements = [r["Statement"] for r in _rows(wb["Items"])]
+    assert statements == [it.text.replace("\r", "\n") for it in items]  # XML reads CR as LF
+    item_cell = wb["Items"]["D2"]
+    assert item_cell.value == HOSTILE[0] and item_cell.quotePrefix
+    assert {r["Group"] for r in _rows(wb["Groups"])} >= {h.replace("\r", "\n") for h in HOSTILE}
+    assert [r["Message"] for r in _rows(wb["Warnings"])] == [h.replace("\r", "\n") for h in HOSTILE]
+    assert _rows(wb["Excluded rows"])[0]["Reason"] == "bad\ufffdchar"
+    info = {r["Field"]: r["Value"] for r in _rows(wb["Run info"])}
+    assert info["Report"] == "=2+2"
+
+
+def test_same_results_same_bytes(dtcaf):
+    assert xlsx_bytes(dtcaf) == xlsx_bytes(dtcaf)
+
+
+def test_without_groups_there_are_no_group_sheets(mini, mini_csv):
+    res = analyze(mini_csv, mini, Options())
+    wb = load_workbook(io.BytesIO(xlsx_bytes(res)))
+    assert "Groups" not in wb.sheetnames and "Group tests" not in wb.sheetnames
+    items = _rows(wb["Items"])
+    assert [r["Reverse-keyed"] for r in items][:2] == [False, True]
