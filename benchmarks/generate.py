@@ -26,7 +26,9 @@ def item_codes() -> list[str]:
     return [f"{d}{i:02d}" for d, k in DIMENSIONS.items() for i in range(1, k + 1)]
 
 
-def chunk(rng: np.random.Generator, start: int, rows: int, group_effect: np.ndarray) -> pd.DataFrame:
+def chunk(
+    rng: np.random.Generator, start: int, rows: int, group_effect: np.ndarray
+) -> pd.DataFrame:
     """One block of respondents; ids continue from ``start``."""
     groups = rng.integers(0, N_GROUPS, size=rows)
     general = rng.standard_normal(rows)

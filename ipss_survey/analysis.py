@@ -34,6 +34,7 @@ class Options:
     id_column: str | None = None
     encoding: str | None = None
     sheet: str | None = None
+    header_row: int = 1
 
     def check(self) -> None:
         if not 0 < self.threshold < 100:
@@ -52,6 +53,8 @@ class Options:
                 f"must answer, between 0 and 1 (default 0.5), not "
                 f"{self.min_answered:g}"
             )
+        if self.header_row < 1:
+            raise DataError(f"--header-row counts from 1 (the first row), not {self.header_row}")
         if self.min_group_size < 1:
             raise DataError(f"--min-group-size must be at least 1, not {self.min_group_size}")
 
@@ -112,7 +115,7 @@ def analyze(
     opts = options or Options()
     opts.check()
     column_map = load_column_map(opts.columns) if opts.columns else None
-    raw = read_table(data, encoding=opts.encoding, sheet=opts.sheet)
+    raw = read_table(data, encoding=opts.encoding, sheet=opts.sheet, header_row=opts.header_row)
     coded = code_responses(
         raw,
         instrument,

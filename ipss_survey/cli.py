@@ -39,6 +39,17 @@ instruments_app = typer.Typer(
 app.add_typer(instruments_app, name="instruments")
 
 T = TypeVar("T")
+# Reader warnings about how the file was understood: shown on stderr as well as warnings.csv.
+READER_NOTES = {
+    "encoding_guess",
+    "sheet_choice",
+    "repeated_header",
+    "blank_rows",
+    "merged_cells",
+    "empty_columns",
+    "option_ignored",
+    "read_note",
+}
 
 
 def _console(stderr: bool = False):
@@ -54,7 +65,9 @@ def _run(func: Callable[[], T], debug: bool) -> T:
     except SurveyError as exc:
         if debug:
             traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
+        from ipss_survey.readers import one_line
+
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
         print("interrupted: no partial output was written", file=sys.stderr)
@@ -220,7 +233,17 @@ def analyze(
     encoding: Annotated[
         str | None, typer.Option(help="Text encoding of a CSV file (detected by default).")
     ] = None,
-    sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: first).")] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet name (default: the first visible one).")
+    ] = None,
+    header_row: Annotated[
+        int,
+        typer.Option(
+            "--header-row",
+            help="Row holding the column names (1 = first); rows above it, such as a title, "
+            "are skipped.",
+        ),
+    ] = 1,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print results.json to stdout (no summary).")
     ] = False,
@@ -257,6 +280,7 @@ def analyze(
             id_column=id_column,
             encoding=encoding,
             sheet=sheet,
+            header_row=header_row,
         )
         source = data
         if source is None:
@@ -266,6 +290,9 @@ def analyze(
                 file=sys.stderr,
             )
         results = run(source, inst, opts)
+        for w in results.data["warnings"]:
+            if w["code"] in READER_NOTES:
+                print(f"note: {w['message']}", file=sys.stderr)
         folder = out or Path("reports") / Path(source).stem
         written = write_reports(results, folder, chosen, title=title)
         if json_out:

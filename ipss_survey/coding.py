@@ -19,6 +19,7 @@ import numpy as np
 
 from ipss_survey.errors import DataError
 from ipss_survey.instrument import Instrument, Scale, normalise_column, normalise_label
+from ipss_survey.readers import one_line
 
 if TYPE_CHECKING:
     from ipss_survey.readers import RawTable
@@ -29,6 +30,8 @@ MISSING = np.int8(-128)
 # Outside any code a scale may use (-100..100).
 _BLANK, _MISSING_CODE, _OUT_OF_RANGE, _UNKNOWN_LABEL = -1001, -1002, -1003, -1004
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+_QUOTES_OPEN = "\"'\u201c\u2018\u00ab"
+_QUOTES_CLOSE = "\"'\u201d\u2019\u00bb"
 _CODE_AND_LABEL = re.compile(r"^\s*([+-]?\d+)\s*(?:[-:.)=]|\s)\s*(\S.*)$")
 
 
@@ -95,6 +98,8 @@ class _CellCoder:
         self.relabelled: Counter[tuple[Any, int]] = Counter()
 
     def number(self, x: float) -> int:
+        if not math.isfinite(x):  # inf cannot be a code (and math.floor(inf) raises)
+            return _OUT_OF_RANGE
         if any(lo <= x <= hi for lo, hi in self.missing_ranges) or x in self.user_missing:
             return _MISSING_CODE
         if x != math.floor(x):
@@ -116,6 +121,8 @@ class _CellCoder:
         m = _CODE_AND_LABEL.match(t)
         if m and self.by_label.get(m.group(2).strip()) == int(m.group(1)):
             return self.number(float(m.group(1)))
+        if len(t) > 2 and t[0] in _QUOTES_OPEN and t[-1] in _QUOTES_CLOSE:
+            return self.text(t[1:-1])  # a label pasted with its quotes: "Agree"
         return _UNKNOWN_LABEL
 
     def __call__(self, value: Any) -> int:
@@ -139,15 +146,21 @@ class _CellCoder:
 
 def _match_columns(
     columns: list[str], column_map: dict[str, str] | None, source: str
-) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """normalised target name -> file column, after applying the mapping file."""
+) -> tuple[dict[str, list[int]], list[dict[str, Any]]]:
+    """normalised target name -> positions of the file columns that carry it (after mapping).
+
+    Two columns with the same name are only an error when that name is needed (an item, the
+    id or the group column): a file may well repeat a "Comment" column nobody asked for.
+    """
     warnings: list[dict[str, Any]] = []
-    renamed: dict[str, str] = {}
+    renamed: dict[int, str] = {}
     if column_map:
-        by_norm = {normalise_column(c): c for c in columns}
+        by_norm: dict[str, list[int]] = {}
+        for j, c in enumerate(columns):
+            by_norm.setdefault(normalise_column(c), []).append(j)
         for src, dst in column_map.items():
-            col = by_norm.get(normalise_column(src))
-            if col is None:
+            cols = by_norm.get(normalise_column(src))
+            if not cols:
                 warnings.append(
                     {
                         "code": "mapped_column_absent",
@@ -155,17 +168,28 @@ def _match_columns(
                     }
                 )
                 continue
-            renamed[col] = dst
-    found: dict[str, str] = {}
-    for col in columns:
-        key = normalise_column(renamed.get(col, col))
-        if key in found:
-            raise DataError(
-                f"{source}: columns {found[key]!r} and {col!r} both match {key!r}; rename one "
-                "or map them with --columns"
-            )
-        found[key] = col
+            for j in cols:
+                renamed[j] = dst
+    found: dict[str, list[int]] = {}
+    for j, col in enumerate(columns):
+        found.setdefault(normalise_column(renamed.get(j, col)), []).append(j)
     return found, warnings
+
+
+def _column(
+    found: dict[str, list[int]], columns: list[str], name: str, src: str, role: str
+) -> int | None:
+    """Position of the one column carrying ``name``; an error if several do."""
+    positions = found.get(normalise_column(name))
+    if not positions:
+        return None
+    if len(positions) > 1:
+        a, b = positions[:2]
+        raise DataError(
+            f"{src}: columns {a + 1} and {b + 1} ({columns[a]!r} and {columns[b]!r}) both "
+            f"match {role} {name!r}; rename or remove one, or map them with --columns"
+        )
+    return positions[0]
 
 
 def _text_value(value: Any, labels: dict[Any, str] | None) -> str | None:
@@ -180,6 +204,24 @@ def _text_value(value: Any, labels: dict[Any, str] | None) -> str | None:
     return s or None
 
 
+def _text_column(values: Any, labels: dict[Any, str] | None) -> np.ndarray:
+    """A whole id or group column as text (object array, None when empty), once per value."""
+    import pandas as pd
+
+    idx, uniques = _factorize(values)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    if not labels and pd.api.types.is_string_dtype(uniques) and len(uniques):
+        # Text cells (CSV, Excel text): strip them all at once; a million ids stay fast.
+        stripped = pd.Index(uniques, dtype=object).str.strip()
+        texts = stripped.to_numpy(dtype=object)
+        texts[np.asarray(stripped == "", dtype=bool)] = None
+        mapped[:-1] = texts
+    else:
+        mapped[:-1] = [_text_value(u, labels) for u in uniques]
+    mapped[-1] = None
+    return mapped[idx]
+
+
 def code_responses(
     raw: RawTable,
     instrument: Instrument,
@@ -189,33 +231,49 @@ def code_responses(
     id_column: str | None = None,
     strict: bool = False,
 ) -> CodedData:
-    """Match columns, code every answer, and build the row ledger."""
+    """Match columns, code every answer, and build the row ledger.
+
+    Every row the reader met is accounted for: ``rows_read`` = analysed + excluded, where the
+    excluded rows include the blank and repeated header rows the reader skipped.
+    """
     frame = raw.frame
     src = raw.where or raw.source
-    found, warnings = _match_columns(list(frame.columns), column_map, src)
+    columns = [str(c) for c in frame.columns]
+    found, warnings = _match_columns(columns, column_map, src)
+    n = len(frame)
+    row_no = (
+        np.asarray(raw.row_numbers, dtype=np.int64)
+        if raw.row_numbers is not None
+        else np.arange(1, n + 1, dtype=np.int64)
+    )
 
     item_codes = [it.code for it in instrument.items]
     missing_cols = [c for c in item_codes if normalise_column(c) not in found]
     if missing_cols:
-        shown = ", ".join(missing_cols[:20]) + (" ..." if len(missing_cols) > 20 else "")
-        hint = (
-            "no item column of the instrument was found: is this the right --instrument?"
-            if len(missing_cols) == len(item_codes)
-            else "rename those columns or map them with --columns map.yaml"
-        )
+        shown = _list_columns(missing_cols, 20)
+        hint = _missing_columns_hint(raw, columns, item_codes, len(missing_cols))
         raise DataError(
-            f"{src}: {len(missing_cols)} item column(s) of instrument {instrument.id!r} are "
-            f"missing: {shown}; {hint}"
+            f"{src}: columns: {len(missing_cols)} item column(s) of instrument "
+            f"{instrument.id!r} are missing: {shown}; {hint}"
         )
 
-    n = len(frame)
     if n == 0:
-        raise DataError(f"{src}: the file has a header row but no data rows")
-    codes = np.full((n, len(item_codes)), MISSING, dtype=np.int8)
-    columns: dict[str, str] = {}
+        if raw.skipped:
+            raise DataError(
+                f"{src}: no data rows: the {len(raw.skipped)} row(s) after the header are blank "
+                "or repeat the header; check that this is the file with the answers"
+            )
+        raise DataError(
+            f"{src}: the file has a header row but no data rows; check that this is the export "
+            "with the answers"
+        )
+    codes = np.empty((n, len(item_codes)), dtype=np.int8, order="F")  # filled column by column
+    columns_used: dict[str, str] = {}
     for j, item in enumerate(instrument.items):
-        col = found[normalise_column(item.code)]
-        columns[item.code] = col
+        pos = _column(found, columns, item.code, src, "item")
+        assert pos is not None  # checked above
+        col = columns[pos]
+        columns_used[item.code] = col
         um = raw.user_missing.get(col, [])
         coder = _CellCoder(
             item.scale,
@@ -224,57 +282,61 @@ def code_responses(
             | {v for v in um if isinstance(v, str)},
             raw.missing_ranges.get(col, []),
         )
-        values = frame[col]
-        idx, uniques = _factorize(values)
+        idx, uniques = _factorize(frame.iloc[:, pos])
+        # One interpretation per distinct value; the last slot is for empty (NA) cells.
         mapped = np.array([coder(u) for u in uniques] + [_BLANK], dtype=np.int16)
-        col_codes = mapped[idx]  # idx == -1 (NA) picks the trailing _BLANK
-        ok = col_codes > -1000
-        codes[ok, j] = col_codes[ok].astype(np.int8)
+        as_code = np.where(mapped > -1000, mapped, MISSING).astype(np.int8)
+        codes[:, j] = as_code[idx]  # idx == -1 (NA) picks the last slot
+        per_value = np.bincount(idx.astype(np.intp) + 1, minlength=len(mapped))
+        per_value = np.roll(per_value, -1)  # counts aligned with ``mapped``
         warnings.extend(
             _cell_warnings(
                 item.code,
                 item.scale,
-                col_codes,
-                values,
                 idx,
                 uniques,
                 mapped,
+                per_value,
                 coder,
                 src,
                 strict,
                 col,
+                row_no,
             )
         )
 
     # ---- respondent ids, groups and the row ledger
-    id_col = None
+    id_pos = None
     wanted_id = id_column or instrument.respondent_id
     if wanted_id:
-        id_col = found.get(normalise_column(wanted_id))
-        if id_col is None and id_column:
+        id_pos = _column(found, columns, wanted_id, src, "the respondent id")
+        if id_pos is None and id_column:
             raise DataError(
-                f"{src}: no respondent id column {id_column!r}; columns are: "
-                f"{_list_columns(frame.columns)}"
+                f"{src}: columns: no respondent id column {id_column!r}; columns are: "
+                f"{_list_columns(columns)}; give one of them to --id"
             )
-    ids: list[str | None] = (
-        [_text_value(v, raw.value_labels.get(id_col)) for v in frame[id_col].tolist()]
-        if id_col
-        else [None] * n
+    ids = (
+        _text_column(frame.iloc[:, id_pos], raw.value_labels.get(columns[id_pos]))
+        if id_pos is not None
+        else np.full(n, None, dtype=object)
     )
     group_col = None
-    groups_all: list[str | None] | None = None
+    groups_all: np.ndarray | None = None
     if group:
-        group_col = found.get(normalise_column(group))
-        if group_col is None:
+        g_pos = _column(found, columns, group, src, "the group column")
+        if g_pos is None:
             raise DataError(
                 f"{src}: no column {group!r} to group by; columns are: "
-                f"{_list_columns(frame.columns)}"
+                f"{_list_columns(columns)}; give one of them to --group"
             )
-        labels = raw.value_labels.get(group_col)
-        groups_all = [_text_value(v, labels) for v in frame[group_col].tolist()]
+        group_col = columns[g_pos]
+        groups_all = _text_column(frame.iloc[:, g_pos], raw.value_labels.get(group_col))
 
     answered = (codes != MISSING).any(axis=1)
-    keep, excluded = _ledger(answered, ids, src, strict)
+    keep, excluded = _ledger(answered, ids, row_no, src, strict)
+    skipped = [dict(e) for e in raw.skipped]
+    if skipped:
+        excluded = sorted(skipped + excluded, key=lambda e: e["row"])
     if not keep.any():
         raise DataError(
             f"{src}: no row has any valid answer to the instrument's items "
@@ -284,8 +346,9 @@ def code_responses(
     rows = np.flatnonzero(keep)
     groups = None
     if groups_all is not None:
-        groups = [groups_all[i] for i in rows]
-        empty = sum(g is None for g in groups)
+        kept_groups = groups_all[rows]
+        groups = kept_groups.tolist()
+        empty = int(sum(g is None for g in groups))
         if empty:
             warnings.append(
                 {
@@ -296,47 +359,78 @@ def code_responses(
                 }
             )
     return CodedData(
-        codes=codes[rows],
+        codes=np.ascontiguousarray(codes[rows] if rows.size < n else codes),
         item_codes=item_codes,
-        row_numbers=rows + 1,
-        ids=[ids[i] for i in rows],
+        row_numbers=row_no[rows],
+        ids=ids[rows].tolist(),
         groups=groups,
         group_column=group_col,
-        rows_read=n,
+        rows_read=n + len(skipped),
         excluded=excluded,
         warnings=raw_notes(raw) + warnings,
-        columns=columns,
+        columns=columns_used,
     )
 
 
+def _missing_columns_hint(
+    raw: RawTable, columns: list[str], item_codes: list[str], n_missing: int
+) -> str:
+    """What to do about missing item columns: the likeliest cause first."""
+    if n_missing < len(item_codes):
+        return "rename those columns or map them with --columns map.yaml"
+    wanted = {normalise_column(c) for c in item_codes}
+    # Column names further down (a title row above the header)?
+    frame = raw.frame
+    for i in range(min(len(frame), 30)):
+        cells = {normalise_column(str(v)) for v in frame.iloc[i].tolist() if isinstance(v, str)}
+        if len(cells & wanted) >= max(1, len(wanted) // 2):
+            data_row = int(raw.row_numbers[i]) if raw.row_numbers is not None else i + 1
+            return (
+                f"the item codes appear in row {raw.header_row + data_row}: pass "
+                f"--header-row {raw.header_row + data_row}"
+            )
+    if len(raw.sheets) > 1:
+        return (
+            f"this is sheet {raw.sheet!r}; the workbook also has "
+            f"{', '.join(repr(s) for s in raw.sheets if s != raw.sheet)}: choose one with --sheet"
+        )
+    if len(columns) == 1 and any(d in columns[0] for d in ",;\t|"):
+        return (
+            f"only one column was found ({columns[0][:60]!r}): the file may use an unusual "
+            "delimiter; save it as CSV with commas"
+        )
+    return "no item column of the instrument was found: is this the right --instrument?"
+
+
 def _ledger(
-    answered: np.ndarray, ids: list[str | None], src: str, strict: bool
+    answered: np.ndarray, ids: np.ndarray, row_no: np.ndarray, src: str, strict: bool
 ) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """Rows kept, and every row left out with its reason (first submission of an id wins)."""
     import pandas as pd
 
     excluded = [
-        {"row": int(i) + 1, "id": ids[i], "reason": "no item answered"}
+        {"row": int(row_no[i]), "id": ids[i], "reason": "no item answered"}
         for i in np.flatnonzero(~answered)
     ]
     keep = answered.copy()
     s = pd.Series(ids, dtype=object)
     candidates = s[answered & s.notna().to_numpy()]
-    dup = candidates.duplicated(keep="first")
+    dup = candidates.duplicated(keep="first").to_numpy()
     if dup.any():
-        first = candidates.reset_index().groupby(0)["index"].min()
-        for i in candidates.index[dup.to_numpy()]:
+        firsts = candidates[~dup]
+        first_pos = dict(zip(firsts.to_numpy(), firsts.index, strict=True))
+        for i in candidates.index[dup]:
             rid = ids[i]
-            first_row = int(first[rid]) + 1
+            first_row = int(row_no[first_pos[rid]])
             if strict:
                 raise DataError(
-                    f"{src}: row {i + 1}: duplicate respondent id {rid!r} (first in row "
-                    f"{first_row}); remove the repeated submission or drop --strict"
+                    f"{src}: row {int(row_no[i])}: duplicate respondent id {rid!r} (first in "
+                    f"row {first_row}); remove the repeated submission or drop --strict"
                 )
             keep[i] = False
             excluded.append(
                 {
-                    "row": int(i) + 1,
+                    "row": int(row_no[i]),
                     "id": rid,
                     "reason": f"duplicate respondent id (first in row {first_row})",
                 }
@@ -346,44 +440,55 @@ def _ledger(
 
 
 def raw_notes(raw: RawTable) -> list[dict[str, Any]]:
-    return [{"code": "read_note", "message": note} for note in raw.notes]
+    """The reader's warnings (and plain notes), first in the run's warnings."""
+    notes = [{"code": "read_note", "message": note} for note in raw.notes]
+    return notes + [dict(w) for w in raw.warnings]
 
 
-def _factorize(values: Any) -> tuple[np.ndarray, list[Any]]:
+def _factorize(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Codes per cell (-1 for NA) and the distinct values, whatever the column's dtype."""
     import pandas as pd
 
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        cats = values.cat.categories
+        return np.asarray(values.cat.codes), cats.to_numpy(dtype=object)
     idx, uniques = pd.factorize(values, use_na_sentinel=True)
-    return np.asarray(idx), list(uniques)
+    return np.asarray(idx), np.asarray(uniques, dtype=object)
 
 
-def _list_columns(columns: Any) -> str:
-    cols = [str(c) for c in columns]
-    return ", ".join(cols[:15]) + (f" ... ({len(cols)} in all)" if len(cols) > 15 else "")
+def _list_columns(columns: Any, limit: int = 15) -> str:
+    """Names for a one-line message (a name may hold a line break: shown escaped)."""
+    cols = [one_line(c) for c in columns]
+    more = f" ... ({len(cols)} in all)" if len(cols) > limit else ""
+    return ", ".join(cols[:limit]) + more
 
 
 def _cell_warnings(
     code: str,
     scale: Scale,
-    col_codes: np.ndarray,
-    values: Any,
     idx: np.ndarray,
-    uniques: list[Any],
+    uniques: np.ndarray,
     mapped: np.ndarray,
+    per_value: np.ndarray,
     coder: _CellCoder,
     src: str,
     strict: bool,
     col: str,
+    row_no: np.ndarray,
 ) -> list[dict[str, Any]]:
+    """Warnings for one column, counted per distinct value (``per_value`` aligned with
+    ``mapped``), so no pass over the rows is needed unless --strict must name a row."""
     out: list[dict[str, Any]] = []
 
-    def bad_values(kind: int) -> list[str]:
-        hits = Counter()
-        for u_i, m in enumerate(mapped[:-1]):
-            if m == kind:
-                hits[str(uniques[u_i])] = int((idx == u_i).sum())
-        return [f"{v!r} ({c}x)" for v, c in hits.most_common(5)]
+    def n_of(kind: int) -> int:
+        return int(per_value[mapped == kind].sum())
 
-    n_missing_code = int((col_codes == _MISSING_CODE).sum())
+    def bad_values(kind: int) -> list[str]:
+        which = np.flatnonzero(mapped[:-1] == kind)
+        top = which[np.argsort(-per_value[which], kind="stable")][:5]
+        return [f"{str(uniques[u])[:80]!r} ({int(per_value[u])}x)" for u in top]
+
+    n_missing_code = n_of(_MISSING_CODE)
     if n_missing_code:
         out.append(
             {
@@ -395,30 +500,34 @@ def _cell_warnings(
             }
         )
     for kind, name in ((_OUT_OF_RANGE, "out_of_range"), (_UNKNOWN_LABEL, "unknown_label")):
-        count = int((col_codes == kind).sum())
-        if not count:
+        n_bad = n_of(kind)
+        if not n_bad:
             continue
         shown = ", ".join(bad_values(kind))
         if kind == _OUT_OF_RANGE:
             what = (
-                f"{count} value(s) outside the scale {list(scale.points)} "
+                f"{n_bad} value(s) outside the scale {list(scale.points)} "
                 f"(missing codes {list(scale.missing)}): {shown}"
             )
         else:
             accepted = ", ".join(repr(t) for t in scale.labels.values()) or "none defined"
             what = (
-                f"{count} cell(s) hold text that matches no label of the scale: {shown}; "
+                f"{n_bad} cell(s) hold text that matches no label of the scale: {shown}; "
                 f"accepted labels: {accepted}, or the codes {list(scale.points)}"
             )
         if strict:
-            first = int(np.flatnonzero(col_codes == kind)[0]) + 1
-            raise DataError(f"{src}: column {col!r}, row {first}: {what} (--strict)")
+            bad = np.flatnonzero(mapped[:-1] == kind)
+            first = int(row_no[int(np.flatnonzero(np.isin(idx, bad))[0])])
+            raise DataError(
+                f"{src}: column {col!r}, row {first}: {what}; correct the cells or drop "
+                "--strict to count them as missing"
+            )
         out.append(
             {
                 "code": name,
                 "message": f"{code}: {what}; counted as missing",
                 "item": code,
-                "count": count,
+                "count": n_bad,
             }
         )
     for (value, new), count in sorted(coder.relabelled.items(), key=lambda kv: str(kv[0])):

@@ -318,6 +318,13 @@ class _Loader:
                         "dimension, sub-dimension or the item"
                         + (" (it is reverse-keyed, which needs a known scale)" if reverse else ""),
                     )
+                if reverse and {iscale.reverse(p) for p in iscale.points} != set(iscale.points):
+                    raise self.fail(
+                        _join(ipath, "reverse"),
+                        f"item {code!r} is reverse-keyed (min + max - value), but its scale "
+                        f"{list(iscale.points)} is not symmetric, so a reversed answer would "
+                        "fall off the scale; give it evenly spaced points or recode it in the data",
+                    )
                 incomplete = entry.get("text_incomplete", False)
                 if not isinstance(incomplete, bool):
                     raise self.fail(_join(ipath, "text_incomplete"), "expected true or false")

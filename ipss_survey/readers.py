@@ -3,15 +3,35 @@
 Reading does no interpretation of answers: cells come back as the file holds them (text for
 CSV, numbers or text for the others), with the value labels and user-defined missing values of
 statistical formats kept beside them for the coding step.
+
+Row numbers. Data row N is the N-th record after the header row, so it is spreadsheet row
+``header_row + N`` (a quoted value spanning several lines stays one record, as in a spreadsheet).
+Blank records between data rows and header rows repeated mid-file are read but are not
+respondents: they are returned in ``RawTable.skipped`` (reasons "blank row" and "repeated header
+row") so the row ledger accounts for them. Blank records after the last data row are padding
+and are not counted. SPSS/Stata/SAS files number their cases 1..n.
+
+Limits (``Limits``; a file beyond one fails at once with a message, before it is parsed):
+a data file of at most 2 GiB; a CSV line of at most 4 MiB; at most 16,384 columns (Excel's own
+maximum); at most 250 million cells (rows x columns); an .xlsx package whose parts unpack to at
+most 2 GiB, none of them compressed more than 200:1 (a zip bomb is refused from its directory,
+before anything is unpacked).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import io
+import itertools
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ipss_survey.errors import DataError
 
@@ -23,6 +43,25 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 READSTAT_SUFFIXES = {".sav", ".zsav", ".dta", ".sas7bdat", ".xpt"}
 SUPPORTED = sorted(CSV_SUFFIXES | EXCEL_SUFFIXES | READSTAT_SUFFIXES)
 DELIMITERS = ",;\t|"
+
+MiB = 1 << 20
+GiB = 1 << 30
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one data file may hold, so huge or hostile files fail fast."""
+
+    max_file_bytes: int = 2 * GiB
+    max_line_bytes: int = 4 * MiB
+    max_columns: int = 16_384
+    max_cells: int = 250_000_000
+    max_unpacked_bytes: int = 2 * GiB  # .xlsx: declared unpacked size of all parts
+    max_zip_ratio: int = 200  # .xlsx: unpacked / packed size of one part above 1 MiB
+
+
+LIMITS = Limits()
+CHUNK_CELLS = 10_000_000  # CSV cells parsed at a time; a file of several chunks is categorised
 
 
 @dataclass
@@ -38,176 +77,1076 @@ class RawTable:
     missing_ranges: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     where: str = ""  # the path as the user gave it, for messages
+    # Data row number (1-based, see the module docstring) of each frame row; None: 1..n.
+    row_numbers: np.ndarray | None = None
+    # Records read that are not respondents: [{"row", "id": None, "reason"}].
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    header_row: int = 1
+    sheets: list[str] = field(default_factory=list)  # all sheets of a workbook
+    sheet: str | None = None  # the sheet read
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def one_line(text: object) -> str:
+    """Text fit for a one-line message: line breaks and control characters shown escaped.
+
+    Column, sheet and file names come from the user's files and may hold a line break.
+    """
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], str(text))
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(one_line(n) for n in names)
 
 
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
+        for block in iter(lambda: fh.read(MiB), b""):
             h.update(block)
     return h.hexdigest()
 
 
 def read_table(
-    path: str | Path, *, encoding: str | None = None, sheet: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    header_row: int = 1,
+    limits: Limits | None = None,
 ) -> RawTable:
-    """Read a survey file by its extension."""
+    """Read a survey file by its extension; every failure is a one-line ``DataError``.
+
+    ``header_row`` is the 1-based row (line of a CSV, row of a sheet) holding the column names;
+    rows above it (titles, notes) are ignored.
+    """
+    lim = limits or LIMITS
     p = Path(path)
-    if not p.exists():
-        raise DataError(f"{p}: no such file; check the path")
-    if p.is_dir():
-        raise DataError(f"{p}: is a folder; give the data file itself")
-    suffix = p.suffix.lower()
-    if suffix not in set(SUPPORTED):
+    shown = one_line(path)
+    if isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1:
         raise DataError(
-            f"{p}: unsupported file type {suffix or '(no extension)'!r}; "
-            f"use one of {', '.join(SUPPORTED)}"
+            f"{shown}: --header-row must be a row number of 1 or more (the row holding the "
+            f"column names), not {header_row!r}"
         )
+    if not p.exists():
+        raise DataError(f"{shown}: no such file; check the path and the current folder")
+    if p.is_dir():
+        raise DataError(f"{shown}: is a folder; give the data file itself")
+    if not p.is_file():
+        raise DataError(f"{shown}: is not a regular file; give a data file saved on disk")
+    suffix = p.suffix.lower()
     try:
-        digest = file_sha256(p)
+        size = p.stat().st_size
+        with _open_binary(p) as fh:
+            head = fh.read(64 * 1024)
+    except PermissionError:
+        raise DataError(
+            f"{shown}: permission denied: the file cannot be read; check its permissions "
+            "or copy it to a folder you can read"
+        ) from None
     except OSError as exc:
-        raise DataError(f"{p}: cannot be read ({exc.strerror})") from None
-    if p.stat().st_size == 0:
-        raise DataError(f"{p}: the file is empty")
+        raise DataError(
+            f"{shown}: cannot be read ({exc.strerror or exc}); check the file"
+        ) from None
+    if suffix not in set(SUPPORTED):
+        raise DataError(_unsupported_message(shown, suffix, head))
+    if size == 0:
+        raise DataError(f"{shown}: the file is empty (0 bytes); export the data again")
+    if size > lim.max_file_bytes:
+        raise DataError(
+            f"{shown}: the file is {_size(size)}, more than the {_size(lim.max_file_bytes)} "
+            "limit for one data file; split it or keep only the survey's columns"
+        )
     if suffix in CSV_SUFFIXES:
-        table = _read_csv(p, encoding)
+        table = _read_csv(p, shown, head, encoding, header_row, lim)
     elif suffix in EXCEL_SUFFIXES:
-        table = _read_excel(p, sheet)
+        table = _read_excel(p, shown, head, sheet, header_row, lim)
     else:
-        table = _read_readstat(p, suffix, encoding)
-    table.sha256 = digest
-    table.where = str(path)
+        table = _read_readstat(p, shown, head, suffix, encoding, header_row, lim)
+    if not table.sha256:
+        table.sha256 = file_sha256(p)
+    table.where = shown
+    table.header_row = header_row
     if table.frame.shape[1] == 0:
-        raise DataError(f"{p}: no columns found; the first row must hold the column names")
+        raise DataError(
+            f"{shown}: row {header_row}: no column names found; the header row must hold "
+            "the column names (pass --header-row if they are lower down)"
+        )
+    if sheet is not None and suffix not in EXCEL_SUFFIXES:
+        table.warnings.append(
+            {"code": "option_ignored", "message": "--sheet applies to Excel files only; ignored"}
+        )
     return table
+
+
+def _open_binary(p: Path) -> Any:
+    """Open for reading (a seam for tests that simulate an unreadable file)."""
+    return p.open("rb")
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", GiB), ("MB", MiB), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
+# --------------------------------------------------------------------------- what is this file?
+
+_MAGIC: list[tuple[bytes, str]] = [
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole2"),
+    (b"PK\x03\x04", "zip"),
+    (b"PK\x05\x06", "zip"),
+    (b"$FL2", "an SPSS .sav data file"),
+    (b"$FL3", "an SPSS .zsav data file"),
+    (b"<stata_dta>", "a Stata .dta data file"),
+    (b"HEADER RECORD*******", "a SAS transport .xpt file"),
+    (b"\x00" * 12 + b"\xc2\xea\x81\x60\xb3\x14\x11\xcf", "a SAS .sas7bdat data file"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"{\\rtf", "an RTF document"),
+]
+
+
+def _sniff(path: Path, head: bytes) -> str | None:
+    """What the bytes say the file is, when they say it is not CSV text."""
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            if kind == "zip":
+                return _zip_kind(path)
+            if kind == "ole2":
+                return _ole2_kind(path)
+            return kind
+    low = head[:2048].lstrip().lower()
+    if low.startswith((b"<!doctype html", b"<html")) or b"<html" in low[:512]:
+        return "an HTML web page (a download may have saved a login or error page)"
+    if low.startswith(b"<?xml"):
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+            return "an Excel 2003 XML spreadsheet"
+        return "an XML file"
+    return None
+
+
+def _zip_kind(path: Path) -> str:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            mimetype = zf.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return "a damaged ZIP archive"
+    if "xl/workbook.xml" in names:
+        return "an Excel .xlsx workbook"
+    if "word/document.xml" in names:
+        return "a Word .docx document"
+    if any(n.startswith("ppt/") for n in names):
+        return "a PowerPoint .pptx presentation"
+    if b"opendocument.spreadsheet" in mimetype:
+        return "an OpenDocument .ods spreadsheet"
+    return "a ZIP archive"
+
+
+def _ole2_kind(path: Path) -> str:
+    """Old Office container: an encrypted .xlsx, an .xls workbook or a .doc."""
+    with _open_binary(path) as fh:
+        data = fh.read(16 * MiB)
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        return "a password-protected (encrypted) Excel workbook"
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+        return "an old Excel 97-2003 .xls workbook"
+    if "WordDocument".encode("utf-16-le") in data:
+        return "a Word 97-2003 .doc document"
+    return "an old Microsoft Office (OLE2) file"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x19\x1b-\x1f\x7f]")  # not \t \n \v \f \r, DOS EOF
+
+
+def _control_share(text: str) -> float:
+    """Share of control characters: text has a few at most, binary data about one in eight."""
+    return len(_CONTROL.findall(text)) / max(len(text), 1)
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head or b"\x00" in head:
+        return False
+    text = head.decode("utf-8", errors="replace")
+    return _control_share(text) <= 0.01 and text.count("\ufffd") <= len(text) // 50
+
+
+_ADVICE = {
+    "a password-protected (encrypted) Excel workbook": "open it in Excel, remove the password "
+    "(File > Info > Protect Workbook > Encrypt with Password) and save an unprotected copy",
+    "an old Excel 97-2003 .xls workbook": "open it in Excel and save it as .xlsx, or export CSV",
+    "an Excel .xlsx workbook": "rename it to end in .xlsx",
+    "an SPSS .sav data file": "rename it to end in .sav",
+    "an SPSS .zsav data file": "rename it to end in .zsav",
+    "a Stata .dta data file": "rename it to end in .dta",
+    "a SAS transport .xpt file": "rename it to end in .xpt",
+    "a SAS .sas7bdat data file": "rename it to end in .sas7bdat",
+    "an OpenDocument .ods spreadsheet": "save it as .xlsx or CSV",
+    "an Excel 2003 XML spreadsheet": "open it in Excel and save it as .xlsx",
+    "a ZIP archive": "unzip it and give the data file inside",
+    "a gzip-compressed file": "unpack it and give the data file inside",
+}
+
+
+def _advice(kind: str) -> str:
+    return _ADVICE.get(kind, "export the survey data as CSV or .xlsx and give that file")
+
+
+def _unsupported_message(shown: str, suffix: str, head: bytes) -> str:
+    if suffix == ".xls":
+        return (
+            f"{shown}: old Excel 97-2003 .xls workbooks are not read; open it in Excel and "
+            "save it as .xlsx, or export CSV"
+        )
+    if suffix == ".ods":
+        return f"{shown}: OpenDocument .ods spreadsheets are not read; save it as .xlsx or CSV"
+    name = suffix or "(no extension)"
+    hint = "; if it is CSV text, rename it to end in .csv" if _looks_like_text(head) else ""
+    return f"{shown}: unsupported file type {name!r}; use one of {', '.join(SUPPORTED)}{hint}"
 
 
 # --------------------------------------------------------------------------- CSV
 
 
-def _detect_encoding(head: bytes) -> str:
-    if head.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sample is still UTF-8.
-        if exc.start < len(head) - 4:
-            return "cp1252"
-    return "utf-8"
+@dataclass
+class _Scan:
+    sha256: str = ""
+    lines: int = 0
+    utf8_bad_at: int | None = None  # byte offset of the first invalid UTF-8 sequence
+    utf8_bad_line: int = 0  # and its line (1-based)
+    cp1252_undefined: bool = False  # holds bytes cp1252 leaves undefined (read as latin-1)
 
 
-def _detect_delimiter(sample: str, path: Path) -> str:
-    """The delimiter that splits the header into most columns and the rows consistently."""
-    import io
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
-    if not sample.strip():
-        raise DataError(f"{path}: the file holds no data, only blank lines")
-    text = sample if len(sample) < (1 << 16) - 16 else sample[: sample.rfind("\n") + 1]
-    best, best_score = ",", (-1.0, 0)
+
+def _scan(path: Path, shown: str, eight_bit: bool, check_utf8: bool, lim: Limits) -> _Scan:
+    """One pass over the bytes: hash, line lengths, NUL bytes and UTF-8 validity.
+
+    Runs before parsing so that a gigabyte-long line or a binary file is refused after reading
+    at most ``max_line_bytes`` past the last line break, whatever the file's size.
+    """
+    out = _Scan()
+    h = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")() if check_utf8 else None
+    offset, prev_nl, lines = 0, -1, 0
+    with _open_binary(path) as fh:
+        for block in iter(lambda: fh.read(MiB), b""):
+            h.update(block)
+            if eight_bit and b"\x00" in block:
+                at = offset + block.index(b"\x00")
+                raise DataError(
+                    f"{shown}: byte {at}: holds NUL bytes, so it is a binary file, not CSV "
+                    "text; export the data as CSV, or give the original file with its own "
+                    "extension (.xlsx, .sav, ...)"
+                )
+            nl = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            if nl.size:
+                longest = offset + int(nl[0]) - prev_nl - 1
+                if nl.size > 1:
+                    longest = max(longest, int(np.diff(nl).max()) - 1)
+                if longest > lim.max_line_bytes:
+                    _line_too_long(shown, lines + 1, lim)
+                lines += int(nl.size)
+                prev_nl = offset + int(nl[-1])
+            offset += len(block)
+            if offset - prev_nl - 1 > lim.max_line_bytes:
+                _line_too_long(shown, lines + 1, lim)
+            if not block.isascii():
+                if decoder is not None and out.utf8_bad_at is None:
+                    try:
+                        decoder.decode(block)
+                    except UnicodeDecodeError as exc:
+                        start = max(exc.start, 0)
+                        out.utf8_bad_at = offset - len(block) + start
+                        out.utf8_bad_line = lines - int(nl.size) + block.count(b"\n", 0, start) + 1
+                if eight_bit and _CP1252_UNDEFINED.search(block):
+                    out.cp1252_undefined = True
+            elif decoder is not None and out.utf8_bad_at is None and decoder.getstate()[0]:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    out.utf8_bad_at = offset - len(block)
+                    out.utf8_bad_line = lines - int(nl.size) + 1
+    if decoder is not None and out.utf8_bad_at is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            out.utf8_bad_at = offset
+            out.utf8_bad_line = lines + 1
+    out.sha256 = h.hexdigest()
+    out.lines = lines + (1 if offset - prev_nl - 1 > 0 else 0)
+    return out
+
+
+def _line_too_long(shown: str, line: int, lim: Limits) -> None:
+    raise DataError(
+        f"{shown}: line {line}: longer than {_size(lim.max_line_bytes)}, the limit for one "
+        "line of a CSV file; this is not a survey table (check that it was exported as CSV)"
+    )
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 text without a byte-order mark: NUL bytes in every other position."""
+    sample = head[: 4096 - (len(head[:4096]) % 2)]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _choose_encoding(
+    path: Path, shown: str, head: bytes, encoding: str | None, lim: Limits
+) -> tuple[str, _Scan, dict[str, Any] | None]:
+    """The encoding to read with, the byte scan, and a warning when it is a guess."""
+    if encoding:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise DataError(
+                f"{shown}: unknown encoding {encoding!r} given to --encoding; use a name such as "
+                "utf-8, cp1252, latin-1 or utf-16"
+            ) from None
+        if name == "utf-8" and head.startswith(codecs.BOM_UTF8):
+            name = "utf-8-sig"
+        wide = name.startswith(("utf-16", "utf-32"))
+        scan = _scan(path, shown, not wide, name == "utf-8", lim)
+        if scan.utf8_bad_at is not None:
+            raise DataError(
+                f"{shown}: line {scan.utf8_bad_line}: not valid UTF-8 (byte {scan.utf8_bad_at}) "
+                f"although --encoding {encoding} was given; try --encoding cp1252, or leave "
+                "--encoding out to detect it"
+            )
+        return name, scan, None
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", _scan(path, shown, True, False, lim), None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", _scan(path, shown, False, False, lim), None
+    wide = _utf16_without_bom(head)
+    if wide:
+        return wide, _scan(path, shown, False, False, lim), None
+    scan = _scan(path, shown, True, True, lim)
+    if scan.utf8_bad_at is None:
+        return "utf-8", scan, None
+    enc = "latin-1" if scan.cp1252_undefined else "cp1252"
+    sample = _sample_word(path, scan.utf8_bad_at, enc)
+    label = "latin-1 (ISO-8859-1)" if enc == "latin-1" else "cp1252 (Windows Western European)"
+    warning = {
+        "code": "encoding_guess",
+        "message": f"{shown}: line {scan.utf8_bad_line}: not valid UTF-8; read as {label}, "
+        f"which gives e.g. {sample!r}; if letters look wrong, rerun with --encoding "
+        "(e.g. --encoding cp1250 or --encoding mac-roman)",
+    }
+    return enc, scan, warning
+
+
+def _sample_word(path: Path, at: int, enc: str) -> str:
+    with _open_binary(path) as fh:
+        fh.seek(max(0, at - 24))
+        chunk = fh.read(48).decode(enc, errors="replace")
+    words = [w for w in re.split(r"[\s,;|\t\"]+", chunk) if any(ord(c) > 127 for c in w)]
+    return words[0] if words else chunk.strip()
+
+
+def _detect_delimiter(sample: str) -> str:
+    """The delimiter that splits most rows into the same number (2 or more) of columns.
+
+    Scored on the width most rows share, not on the first row, so a title line above the
+    header does not hide the delimiter; ties go to the wider split (a ';' file whose values
+    carry one decimal comma each splits on ',' into 2 but on ';' into more).
+    """
+    best, best_score = ",", (0.0, 0)
     for d in DELIMITERS:
-        rows = [r for r in csv.reader(io.StringIO(text), delimiter=d) if r][:200]
-        if not rows or len(rows[0]) < 2:
+        try:
+            rows = list(itertools.islice(csv.reader(io.StringIO(sample), delimiter=d), 200))
+        except csv.Error:
             continue
-        width = len(rows[0])
-        body = rows[1:] or rows
-        consistent = sum(len(r) == width for r in body) / len(body)
-        score = (consistent, width)
+        widths = [len(r) for r in rows if any(c.strip() for c in r)]
+        if len(widths) > 2:
+            widths = widths[:-1]  # the last record of a sample may be cut short
+        if not widths:
+            continue
+        width, count = Counter(widths).most_common(1)[0]
+        if width < 2:
+            continue
+        score = (count / len(widths), width)
         if score > best_score:
             best, best_score = d, score
     return best
 
 
-def _read_csv(path: Path, encoding: str | None) -> RawTable:
+def _clean_name(value: Any) -> str:
+    """A column name as the user sees it (spaces, BOM and zero-width marks removed)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).replace("\ufeff", "").replace("\u200b", "").strip()
+
+
+def _unnamed(j: int) -> str:
+    return f"(unnamed column {j + 1})"
+
+
+def _read_csv(
+    path: Path, shown: str, head: bytes, encoding: str | None, header_row: int, lim: Limits
+) -> RawTable:
     import pandas as pd
 
-    with path.open("rb") as fh:
-        head = fh.read(1 << 16)
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    kind = _sniff(path, head)
+    if kind:
+        raise DataError(f"{shown}: this is {kind}, not CSV text; {_advice(kind)}")
+    enc, scan, enc_warning = _choose_encoding(path, shown, head, encoding, lim)
+    if header_row > scan.lines:
         raise DataError(
-            f"{path}: looks like a binary file, not CSV text; export the data as CSV, or give "
-            "the original file with its own extension (.xlsx, .sav, ...)"
-        )
-    notes: list[str] = []
-    enc = encoding or _detect_encoding(head)
-    try:
-        sample = head.decode(enc, errors="ignore")
-    except LookupError:
-        raise DataError(f"{path}: unknown encoding {enc!r}; try --encoding cp1252") from None
-    sep = _detect_delimiter(sample, path)
-
-    def parse(enc_: str) -> pd.DataFrame:
-        return pd.read_csv(
-            path,
-            sep=sep,
-            encoding=enc_,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=True,
-            skipinitialspace=False,
+            f"{shown}: --header-row {header_row} is beyond the end of the file "
+            f"({scan.lines} line(s)); give the row that holds the column names"
         )
 
+    # The header record and a sample after it, decoded, for the delimiter and the names.
     try:
-        frame = parse(enc)
-    except UnicodeDecodeError:
-        if encoding:
-            raise DataError(
-                f"{path}: cannot be decoded as {encoding}; try --encoding cp1252 or utf-8"
-            ) from None
-        enc = "cp1252"
-        notes.append(
-            f"{path.name}: not valid UTF-8; read as cp1252 (Windows). If accents look "
-            "wrong, pass --encoding"
+        with path.open("r", encoding=enc, newline="") as fh:
+            for _ in range(header_row - 1):
+                fh.readline()
+            sample = fh.readline()
+            sample += fh.read(64 * 1024)
+            sample += fh.readline()
+    except UnicodeDecodeError as exc:
+        raise DataError(_decode_message(shown, enc, encoding, exc)) from None
+    if not sample.strip():
+        where = f"row {header_row}: " if header_row > 1 else ""
+        raise DataError(
+            f"{shown}: {where}the file holds no data, only blank lines; export the data again"
         )
+    head_text = sample[:65536]
+    if _control_share(head_text) > 0.05:  # random bytes hold about 12%; pasted text a few
+        raise DataError(
+            f"{shown}: holds control characters, so it is a binary file, not CSV text; export "
+            "the data as CSV, or give the original file with its own extension"
+        )
+    sep = _detect_delimiter(sample)
+    try:
+        header = next(csv.reader(io.StringIO(sample), delimiter=sep), [])
+    except csv.Error as exc:
+        raise DataError(
+            f"{shown}: row {header_row} (the header): cannot be split into columns ({exc}); "
+            "check the quotes in the header"
+        ) from None
+    width = max(len(header), 1)
+    if width > lim.max_columns:
+        raise DataError(
+            f"{shown}: row {header_row} (the header): {width} columns, more than the limit of "
+            f"{lim.max_columns}; keep only the survey's columns"
+        )
+    if width * max(scan.lines - header_row, 1) > lim.max_cells:
+        raise DataError(
+            f"{shown}: about {width} columns x {scan.lines - header_row} rows, more than the "
+            f"limit of {lim.max_cells:,} cells; keep only the survey's columns or split the file"
+        )
+
+    chunk_rows = max(1, min(200_000, CHUNK_CELLS // width))
+    slack = 4
+    for attempt in range(4):
+        names = [f"c{i}" for i in range(width + slack)]
         try:
-            frame = parse(enc)
-        except UnicodeDecodeError:
-            enc = "latin-1"
-            frame = parse(enc)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file holds no data") from None
-    except pd.errors.ParserError as exc:
-        raise DataError(f"{path}: not a readable CSV file ({str(exc).strip()})") from None
-    if enc == "cp1252" and not notes:
-        notes.append(f"{path.name}: read as cp1252 (Windows)")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return RawTable(frame, path.name, "", f"csv (delimiter {sep!r}, {enc})", notes=notes)
+            reader = pd.read_csv(
+                path,
+                sep=sep,
+                encoding=enc,
+                header=None,
+                names=names,
+                skiprows=header_row - 1,
+                dtype=object,  # plain Python text: no Arrow conversion for cells about to be coded
+                na_filter=False,
+                skip_blank_lines=False,
+                index_col=False,
+                engine="c",
+                chunksize=chunk_rows,
+            )
+            with reader:
+                frame = _collect_chunks(reader, names)
+            break
+        except UnicodeDecodeError as exc:
+            raise DataError(_decode_message(shown, enc, encoding, exc)) from None
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{shown}: the file holds no data; export the data again") from None
+        except pd.errors.ParserError as exc:
+            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+            if m and attempt < 3 and int(m.group(3)) <= lim.max_columns:
+                slack = int(m.group(3)) - width + 4
+                continue
+            raise DataError(_parser_message(shown, str(exc), header_row, width, sep)) from None
+
+    header_cells = [frame.iloc[0, j] for j in range(frame.shape[1])] if len(frame) else []
+    frame = frame.iloc[1:].reset_index(drop=True)
+    col_names = [_clean_name(v) for v in header_cells]
+
+    warnings: list[dict[str, Any]] = [enc_warning] if enc_warning else []
+    # Columns beyond the header: empty ones are trailing delimiters; values there mean a row
+    # has more values than the header has names, so columns would shift: refuse.
+    for j in range(width, frame.shape[1]):
+        filled = ~_empty_cells(frame.iloc[:, j])
+        if filled.any():
+            row = int(np.flatnonzero(filled)[0]) + 1
+            lower = _header_further_down(frame, width)
+            if lower:
+                raise DataError(
+                    f"{shown}: row {header_row}: the first row has {width} column(s) but rows "
+                    f"below have more, as when a title sits above the column names; pass "
+                    f"--header-row {header_row + lower} if the names are in that row"
+                )
+            raise DataError(
+                f"{shown}: row {row}: more values than the header has columns ({width}); a "
+                f"value may contain the delimiter {sep!r} without quotes, or the header lacks "
+                "a name; quote that value or add the missing column name"
+            )
+    frame = frame.iloc[:, :width]
+    col_names = col_names[:width] + [""] * (width - len(col_names[:width]))
+    frame, col_names, dropped = _drop_empty_unnamed(frame, col_names)
+    if dropped:
+        warnings.append(
+            {
+                "code": "empty_columns",
+                "message": f"{shown}: {dropped} column(s) without a name or any value were "
+                "ignored (trailing delimiters)",
+                "count": dropped,
+            }
+        )
+    frame.columns = [n or _unnamed(j) for j, n in enumerate(col_names)]
+    blank = _blank_rows(frame)
+    repeat = _repeated_header_rows(frame, col_names)
+    frame, row_numbers, skipped, more = _ledger_rows(frame, blank, repeat, shown)
+    warnings.extend(more)
+    fmt = f"csv (delimiter {sep!r}, {encoding or enc})"
+    return RawTable(
+        frame,
+        path.name,
+        scan.sha256,
+        fmt,
+        row_numbers=row_numbers,
+        skipped=skipped,
+        warnings=warnings,
+    )
+
+
+def _collect_chunks(reader: Any, names: list[str]) -> pd.DataFrame:
+    """The parsed chunks as one frame; a file of several chunks is held as categories.
+
+    Each chunk is turned into categories as soon as it is parsed (a small code per cell, each
+    distinct text once), so memory follows the distinct answers, not rows x columns.
+    """
+    import pandas as pd
+    from pandas.api.types import union_categoricals
+
+    first: pd.DataFrame | None = None
+    parts: list[dict[str, Any]] = []
+    for chunk in reader:
+        if first is None:
+            first = chunk
+            continue
+        if not parts:
+            parts.append({n: _categories(first[n]) for n in names})
+        parts.append({n: _categories(chunk[n]) for n in names})
+    if first is None:
+        return pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
+    if not parts:
+        return first.reset_index(drop=True)
+    joined = {}
+    for n in names:  # free each column's pieces once joined: memory peaks at one column
+        joined[n] = union_categoricals([p.pop(n) for p in parts])
+    return pd.DataFrame(joined, copy=False)
+
+
+def _categories(s: pd.Series) -> pd.Categorical:
+    """A text column as categories of plain Python strings (no detour through Arrow)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+
+
+def _header_further_down(frame: pd.DataFrame, width: int) -> int:
+    """Offset of a row below the header that looks like the real header (a title is above).
+
+    A wide row of text cells within the first 30 rows, at least twice as wide as the header.
+    """
+    top = frame.iloc[:30]
+    for i in range(len(top)):
+        cells = [v for v in top.iloc[i].tolist() if isinstance(v, str) and v.strip()]
+        if len(cells) >= max(2, 2 * width) and not any(_looks_numeric(v) for v in cells):
+            return i + 1
+    return 0
+
+
+def _looks_numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"\s*[-+]?\d+(?:[.,]\d+)?\s*", text))
+
+
+def _decode_message(shown: str, enc: str, given: str | None, exc: UnicodeDecodeError) -> str:
+    others = [e for e in ("utf-8", "cp1252", "utf-16") if e != enc]
+    hint = " or ".join(f"--encoding {e}" for e in others)
+    how = f"as {given} (--encoding)" if given else f"as {enc}"
+    return f"{shown}: cannot be decoded {how}: {exc.reason}; try {hint}"
+
+
+def _parser_message(shown: str, text: str, header_row: int, width: int, sep: str) -> str:
+    text = " ".join(text.split())
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if m:
+        row = int(m.group(2)) - header_row
+        return (
+            f"{shown}: row {row}: {m.group(3)} values where the header has {width} columns; a "
+            f"value may contain the delimiter {sep!r} without quotes; quote that value or fix "
+            "the row"
+        )
+    m = re.search(r"EOF inside string starting at row (\d+)", text)
+    if m:
+        row = int(m.group(1)) - header_row + 1
+        return (
+            f'{shown}: row {row}: a quote (") opens a value that never closes; remove the '
+            "stray quote or close it"
+        )
+    return f"{shown}: not a readable CSV file ({text}); check the delimiter and quotes"
+
+
+# --------------------------------------------------------------------------- rows and columns
+
+
+def _empty_cells(s: pd.Series) -> np.ndarray:
+    """True where a cell is empty or only spaces (vectorised over distinct values)."""
+    import pandas as pd
+
+    idx, uniques = pd.factorize(s, use_na_sentinel=True)
+    empty = np.array(
+        [u is None or (isinstance(u, str) and not u.strip()) for u in uniques] + [True],
+        dtype=bool,
+    )
+    return empty[np.asarray(idx)]
+
+
+def _cells_equal(s: pd.Series, text: str) -> np.ndarray:
+    """True where a cell equals ``text`` ignoring case and surrounding spaces."""
+    import pandas as pd
+
+    want = text.strip().casefold()
+    idx, uniques = pd.factorize(s, use_na_sentinel=True)
+    hit = np.array(
+        [isinstance(u, str) and u.strip().casefold() == want for u in uniques] + [False],
+        dtype=bool,
+    )
+    return hit[np.asarray(idx)]
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    for j in range(frame.shape[1]):
+        mask &= _empty_cells(frame.iloc[:, j])
+        if not mask.any():
+            break
+    return mask
+
+
+def _repeated_header_rows(frame: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """Rows whose every named cell repeats its column's name (a header pasted mid-file)."""
+    named = [j for j, n in enumerate(names) if n]
+    mask = np.zeros(len(frame), dtype=bool)
+    if not named or not len(frame):
+        return mask
+    mask = _cells_equal(frame.iloc[:, named[0]], names[named[0]])
+    for j in named[1:]:
+        if not mask.any():
+            break
+        mask &= _cells_equal(frame.iloc[:, j], names[j])
+    return mask
+
+
+def _drop_empty_unnamed(
+    frame: pd.DataFrame, names: list[str]
+) -> tuple[pd.DataFrame, list[str], int]:
+    keep = [j for j, n in enumerate(names) if n or not _empty_cells(frame.iloc[:, j]).all()]
+    dropped = len(names) - len(keep)
+    if dropped:
+        frame = frame.iloc[:, keep]
+        names = [names[j] for j in keep]
+    return frame, names, dropped
+
+
+def _ledger_rows(
+    frame: pd.DataFrame, blank: np.ndarray, repeat: np.ndarray, shown: str
+) -> tuple[pd.DataFrame, np.ndarray, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Drop blank and repeated-header rows, keeping each one's data row number in the ledger.
+
+    Trailing blank rows are padding and are dropped without a trace.
+    """
+    n = len(frame)
+    filled = np.flatnonzero(~blank)
+    last = int(filled[-1]) + 1 if filled.size else 0
+    keep = ~(blank | repeat)
+    keep[last:] = False
+    skipped: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    inner_blank = np.flatnonzero(blank[:last])
+    repeats = np.flatnonzero(repeat)
+    skipped.extend({"row": int(i) + 1, "id": None, "reason": "blank row"} for i in inner_blank)
+    skipped.extend(
+        {"row": int(i) + 1, "id": None, "reason": "repeated header row"} for i in repeats
+    )
+    skipped.sort(key=lambda e: e["row"])
+    if repeats.size:
+        rows = ", ".join(str(int(i) + 1) for i in repeats[:5])
+        warnings.append(
+            {
+                "code": "repeated_header",
+                "message": f"{shown}: {repeats.size} row(s) repeat the header (row(s) {rows}"
+                f"{' ...' if repeats.size > 5 else ''}); they were skipped and are listed as "
+                "excluded rows",
+                "count": int(repeats.size),
+            }
+        )
+    if inner_blank.size:
+        warnings.append(
+            {
+                "code": "blank_rows",
+                "message": f"{shown}: {inner_blank.size} blank row(s) between data rows were "
+                "skipped and are listed as excluded rows",
+                "count": int(inner_blank.size),
+            }
+        )
+    rows = np.flatnonzero(keep) + 1
+    if keep.all() and n == last:
+        return frame, rows, skipped, warnings
+    return frame.iloc[np.flatnonzero(keep)].reset_index(drop=True), rows, skipped, warnings
 
 
 # --------------------------------------------------------------------------- Excel
 
 
-def _read_excel(path: Path, sheet: str | None) -> RawTable:
+def _read_excel(
+    path: Path, shown: str, head: bytes, sheet: str | None, header_row: int, lim: Limits
+) -> RawTable:
     import zipfile
 
-    import pandas as pd
-
-    if not zipfile.is_zipfile(path):
+    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        kind = _sniff(path, head)
+        if kind == "a password-protected (encrypted) Excel workbook":
+            raise DataError(
+                f"{shown}: the workbook is password-protected (encrypted), so it cannot be read; "
+                f"{_advice(kind)}"
+            )
+        if kind and kind != "a damaged ZIP archive":
+            raise DataError(f"{shown}: this is {kind}, not an .xlsx workbook; {_advice(kind)}")
+        if _looks_like_text(head):
+            raise DataError(
+                f"{shown}: this is plain text, not an .xlsx workbook; if it is CSV, rename it "
+                "to end in .csv"
+            )
         raise DataError(
-            f"{path}: not an Excel .xlsx workbook (the file is not a zip package); if it is "
-            "encrypted, save an unprotected copy; if it is an old .xls, save it as .xlsx"
+            f"{shown}: not an .xlsx workbook (the file is not a zip package); save the data "
+            "from Excel as .xlsx again"
         )
     try:
-        frame = pd.read_excel(
-            path, sheet_name=sheet if sheet else 0, dtype=object, engine="openpyxl"
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise DataError(
+            f"{shown}: the workbook is damaged (an incomplete zip package, perhaps a cut-off "
+            "download or copy); save it from Excel again"
+        ) from None
+    with zf:
+        infos = zf.infolist()
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names:
+            kind = _zip_kind(path)
+            raise DataError(f"{shown}: this is {kind}, not an .xlsx workbook; {_advice(kind)}")
+        _check_zip_bomb(shown, infos, lim)
+        rows, merged, sheets, name = _excel_rows(path, shown, zf, sheet, header_row, lim)
+
+    warnings: list[dict[str, Any]] = []
+    if len(sheets) > 1 and sheet is None:
+        warnings.append(
+            {
+                "code": "sheet_choice",
+                "message": f"{shown}: read sheet {name!r}, the first visible table of "
+                f"{len(sheets)} sheets ({_names(sheets)}); choose another with --sheet",
+            }
         )
-    except ValueError as exc:
-        raise DataError(f"{path}: {exc}") from None
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise DataError(f"{path}: the workbook is damaged and cannot be read ({exc})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.dropna(how="all")
-    return RawTable(frame.reset_index(drop=True), path.name, "", "xlsx")
+    if merged:
+        shown_ranges = ", ".join(merged[:5]) + (" ..." if len(merged) > 5 else "")
+        warnings.append(
+            {
+                "code": "merged_cells",
+                "message": f"{shown}: {len(merged)} merged cell range(s) ({shown_ranges}) were "
+                "read as if each cell held the merged value",
+                "count": len(merged),
+            }
+        )
+    table = _excel_frame(rows, header_row, shown)
+    table.source = path.name
+    table.file_format = f"xlsx (sheet {name!r})"
+    table.warnings = warnings + table.warnings
+    table.sheets = sheets
+    table.sheet = name
+    return table
+
+
+def _check_zip_bomb(shown: str, infos: list[Any], lim: Limits) -> None:
+    """Refuse from the zip directory alone: nothing is unpacked before this passes.
+
+    Python's zipfile stops unpacking a part at its declared size, so the directory bounds
+    the memory used later.
+    """
+    total = sum(i.file_size for i in infos)
+    if total > lim.max_unpacked_bytes:
+        raise DataError(
+            f"{shown}: the workbook would unpack to {_size(total)}, more than the "
+            f"{_size(lim.max_unpacked_bytes)} limit (it may be a zip bomb); save the survey "
+            "data alone as .xlsx or CSV"
+        )
+    for i in infos:
+        if i.file_size > MiB and i.file_size > lim.max_zip_ratio * max(i.compress_size, 1):
+            ratio = i.file_size // max(i.compress_size, 1)
+            raise DataError(
+                f"{shown}: part {i.filename!r} is compressed {ratio}:1 (limit "
+                f"{lim.max_zip_ratio}:1), as zip bombs are; save the survey data again from "
+                "Excel as .xlsx or CSV"
+            )
+
+
+def _excel_rows(
+    path: Path, shown: str, zf: Any, sheet: str | None, header_row: int, lim: Limits
+) -> tuple[list[list[Any]], list[str], list[str], str]:
+    """Cell values of one sheet from the header row down, merged ranges filled."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # openpyxl raises many types on a malformed package
+        raise DataError(
+            f"{shown}: the workbook is damaged and cannot be read "
+            f"({type(exc).__name__}: {str(exc)[:200]}); save it from Excel again"
+        ) from None
+    try:
+        sheets = list(wb.sheetnames)
+        tables = [
+            n
+            for n in sheets
+            if hasattr(wb[n], "iter_rows") and getattr(wb[n], "sheet_state", "visible") == "visible"
+        ]
+        name = _pick_sheet(shown, sheets, sheet, tables[0] if tables else None)
+        ws = wb[name]
+        if not hasattr(ws, "iter_rows"):
+            raise DataError(
+                f"{shown}: sheet {name!r} is a chart, not a table; choose a sheet with --sheet "
+                f"(sheets: {_names(sheets)})"
+            )
+        ws.reset_dimensions()  # a forged <dimension> must not make us pad to a huge size
+        rows: list[list[Any]] = []
+        cells = 0
+        try:
+            for r_i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                if len(row) > lim.max_columns:
+                    raise DataError(
+                        f"{shown}: sheet {name!r}, row {r_i}: {len(row)} columns, more than the "
+                        f"limit of {lim.max_columns}; keep only the survey's columns"
+                    )
+                cells += len(row)
+                if cells > lim.max_cells:
+                    raise DataError(
+                        f"{shown}: sheet {name!r} holds more than {lim.max_cells:,} cells, the "
+                        "limit; keep only the survey's columns or split the file"
+                    )
+                # TRUE/FALSE cells as text, so they never pass for the codes 1 and 0.
+                rows.append(
+                    [(("TRUE" if v else "FALSE") if isinstance(v, bool) else v) for v in row]
+                )
+        except DataError:
+            raise
+        except Exception as exc:
+            raise DataError(
+                f"{shown}: sheet {name!r} is damaged and cannot be read "
+                f"({type(exc).__name__}: {str(exc)[:200]}); save it from Excel again"
+            ) from None
+        sheet_path = getattr(ws, "_worksheet_path", None)
+    finally:
+        wb.close()
+    merged = _merged_ranges(zf, sheet_path) if sheet_path else []
+    used = _fill_merged(rows, merged, header_row)
+    if header_row > len(rows):
+        raise DataError(
+            f"{shown}: sheet {name!r}: --header-row {header_row} is below the last row "
+            f"({len(rows)}); give the row that holds the column names"
+            if rows
+            else f"{shown}: sheet {name!r} is empty; choose the sheet with the data with --sheet "
+            f"(sheets: {_names(sheets)})"
+        )
+    return rows[header_row - 1 :], used, sheets, name
+
+
+def _pick_sheet(shown: str, sheets: list[str], wanted: str | None, default: str | None) -> str:
+    """The sheet asked for (name, any case, or 1-based number), else the first visible table."""
+    if not sheets:
+        raise DataError(f"{shown}: the workbook has no sheets; save it from Excel again")
+    if wanted is None:
+        if default is None:
+            raise DataError(
+                f"{shown}: the workbook has no visible table sheet (sheets: {_names(sheets)}); "
+                "choose one with --sheet"
+            )
+        return default
+    if wanted in sheets:
+        return wanted
+    folded = {s.strip().casefold(): s for s in sheets}
+    if wanted.strip().casefold() in folded:
+        return folded[wanted.strip().casefold()]
+    if wanted.strip().isdigit() and 1 <= int(wanted) <= len(sheets):
+        return sheets[int(wanted) - 1]
+    raise DataError(
+        f"{shown}: no sheet named {wanted!r}; the workbook's sheets are: {_names(sheets)}; "
+        "give one of them (or its number) to --sheet"
+    )
+
+
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Za-z]+\d+:[A-Za-z]+\d+)\"")
+
+
+def _merged_ranges(zf: Any, member: str) -> list[str]:
+    """Merged ranges of a sheet, by streaming its XML (read-only openpyxl does not keep them)."""
+    member = member.lstrip("/")
+    if member not in zf.namelist():
+        return []
+    found: list[str] = []
+    tail = b""
+    with zf.open(member) as fh:
+        for block in iter(lambda: fh.read(MiB), b""):
+            data = tail + block
+            found.extend(m.decode("ascii") for m in _MERGE_REF.findall(data))
+            tail = data[-512:]  # a tag cut by the block edge is found next time (deduplicated)
+    return list(dict.fromkeys(found))
+
+
+def _fill_merged(rows: list[list[Any]], merged: list[str], header_row: int) -> list[str]:
+    """Give every cell of a merged range its top-left value; ranges used are returned."""
+    from openpyxl.utils.cell import range_boundaries
+
+    used = []
+    for ref in merged:
+        try:
+            c1, r1, c2, r2 = range_boundaries(ref)
+        except ValueError:
+            continue
+        if r2 < header_row or r1 > len(rows) or c1 is None or r1 is None:
+            continue
+        top = rows[r1 - 1]
+        value = top[c1 - 1] if c1 - 1 < len(top) else None
+        if value is None:
+            continue
+        changed = False
+        for r in range(max(r1, 1), min(r2, len(rows)) + 1):
+            row = rows[r - 1]
+            if len(row) < c2:
+                row.extend([None] * (c2 - len(row)))
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1) and row[c - 1] is None:
+                    row[c - 1] = value
+                    changed = True
+        if changed:
+            used.append(ref)
+    return used
+
+
+def _excel_frame(rows: list[list[Any]], header_row: int, shown: str) -> RawTable:
+    import pandas as pd
+
+    header = rows[0] if rows else []
+    data = rows[1:]
+    width = max([len(header), *(len(r) for r in data)], default=0)
+    names = [_clean_name(v) for v in header] + [""] * (width - len(header))
+    arr = np.full((len(data), width), None, dtype=object)
+    for i, r in enumerate(data):
+        arr[i, : len(r)] = r
+    frame = pd.DataFrame(arr, columns=[f"c{j}" for j in range(width)])
+    frame, names, dropped = _drop_empty_unnamed(frame, names)
+    frame.columns = [n or _unnamed(j) for j, n in enumerate(names)]
+    blank = _blank_rows(frame)
+    repeat = _repeated_header_rows(frame, names)
+    frame, row_numbers, skipped, warnings = _ledger_rows(frame, blank, repeat, shown)
+    if dropped:
+        warnings.insert(
+            0,
+            {
+                "code": "empty_columns",
+                "message": f"{shown}: {dropped} column(s) without a name or any value were ignored",
+                "count": dropped,
+            },
+        )
+    return RawTable(
+        frame, "", "", "xlsx", row_numbers=row_numbers, skipped=skipped, warnings=warnings
+    )
 
 
 # --------------------------------------------------------------------------- SPSS / Stata / SAS
 
+_READSTAT_MAGIC = {
+    ".sav": (b"$FL2", b"$FL3"),
+    ".zsav": (b"$FL2", b"$FL3"),
+    ".xpt": (b"HEADER RECORD",),
+}
+_READSTAT_NAME = {
+    ".sav": "an SPSS .sav",
+    ".zsav": "an SPSS .zsav",
+    ".dta": "a Stata .dta",
+    ".sas7bdat": "a SAS .sas7bdat",
+    ".xpt": "a SAS transport .xpt",
+}
 
-def _read_readstat(path: Path, suffix: str, encoding: str | None) -> RawTable:
+
+def _read_readstat(
+    path: Path,
+    shown: str,
+    head: bytes,
+    suffix: str,
+    encoding: str | None,
+    header_row: int,
+    lim: Limits,
+) -> RawTable:
     import pyreadstat
 
+    what = _READSTAT_NAME[suffix]
+    magic = _READSTAT_MAGIC.get(suffix)
+    if not (magic and head.startswith(magic)):
+        kind = _sniff(path, head)
+        if kind and not kind.startswith(what):
+            raise DataError(f"{shown}: this is {kind}, not {what} file; {_advice(kind)}")
+        if _looks_like_text(head) and (magic or kind is None):
+            raise DataError(
+                f"{shown}: this is plain text, not {what} file; if it is CSV, rename it to end "
+                "in .csv"
+            )
+        if magic:
+            raise DataError(
+                f"{shown}: not {what} file (its first bytes are not the format's signature); "
+                "save the data again from the statistics program, or export CSV"
+            )
+    if header_row != 1:
+        raise DataError(
+            f"{shown}: --header-row applies to CSV and Excel files; {what} file names its "
+            "variables itself"
+        )
     readers = {
         ".sav": pyreadstat.read_sav,
         ".zsav": pyreadstat.read_sav,
@@ -220,17 +1159,35 @@ def _read_readstat(path: Path, suffix: str, encoding: str | None) -> RawTable:
         kwargs["user_missing"] = True
     if encoding:
         kwargs["encoding"] = encoding
+    read = readers[suffix]
     try:
-        frame, meta = readers[suffix](str(path), **kwargs)
+        _, meta = read(str(path), metadataonly=True, **kwargs)
+        cols = int(meta.number_columns or 0)
+        if cols > lim.max_columns:
+            raise DataError(
+                f"{shown}: {cols} variables, more than the limit of {lim.max_columns}; keep "
+                "only the survey's variables"
+            )
+        rows = meta.number_rows
+        if rows is not None and rows > 0 and rows * max(cols, 1) > lim.max_cells:
+            raise DataError(
+                f"{shown}: {rows} cases x {cols} variables, more than the limit of "
+                f"{lim.max_cells:,} cells; keep only the survey's variables or split the file"
+            )
+        frame, meta = read(str(path), **kwargs)
+    except DataError:
+        raise
     except Exception as exc:  # pyreadstat raises its own ReadstatError/PyreadstatError
+        detail = str(exc).strip() or type(exc).__name__
         raise DataError(
-            f"{path}: cannot be read as a {suffix} file ({str(exc).strip() or type(exc).__name__})"
+            f"{shown}: cannot be read as {what} file ({detail}); save it again from the "
+            "statistics program, or export CSV"
         ) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    labels = {str(k).strip(): dict(v) for k, v in (meta.variable_value_labels or {}).items()}
-    user_missing = {str(k).strip(): list(v) for k, v in (meta.missing_user_values or {}).items()}
+    frame.columns = [_clean_name(c) for c in frame.columns]
+    labels = {_clean_name(k): dict(v) for k, v in (meta.variable_value_labels or {}).items()}
+    user_missing = {_clean_name(k): list(v) for k, v in (meta.missing_user_values or {}).items()}
     ranges = {
-        str(k).strip(): [(r["lo"], r["hi"]) for r in v]
+        _clean_name(k): [(r["lo"], r["hi"]) for r in v]
         for k, v in (getattr(meta, "missing_ranges", None) or {}).items()
     }
     return RawTable(frame, path.name, "", suffix.lstrip("."), labels, user_missing, ranges)

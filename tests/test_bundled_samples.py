@@ -76,8 +76,11 @@ def test_dtcaf_sample_ledger_and_warnings(dtcaf):
         (122, "duplicate respondent id"),
         (164, "no item answered"),
     ]
-    kinds = sorted((w["code"], w.get("item")) for w in d["warnings"]
-                   if w["code"] in ("missing_code", "out_of_range"))
+    kinds = sorted(
+        (w["code"], w.get("item"))
+        for w in d["warnings"]
+        if w["code"] in ("missing_code", "out_of_range")
+    )
     assert kinds == [
         ("missing_code", "GOV07"),
         ("missing_code", "LEG14"),

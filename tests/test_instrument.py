@@ -156,6 +156,21 @@ def test_scale_rules(scale, path, words):
     assert words in msg
 
 
+def test_reverse_keying_needs_a_symmetric_scale():
+    msg = error_of(
+        "id: t\nscale: {points: [1, 2, 5], agree: [2]}\n"
+        "dimensions: [{id: D, items: [{code: Q1, reverse: true}]}]\n",
+        base="",
+    )
+    assert "dimensions[0].items[0].reverse" in msg and "not symmetric" in msg
+    # Evenly spaced but shifted points are fine: 0 + 4 - x stays on [0, 2, 4].
+    parse_instrument(
+        "id: t\nscale: {points: [0, 2, 4], agree: [4]}\n"
+        "dimensions: [{id: D, items: [{code: Q1, reverse: true}]}]\n",
+        "t.yaml",
+    )
+
+
 def test_missing_codes_may_lie_outside_points_and_carry_labels():
     inst = parse_instrument(
         "id: t\nscale: {points: [1, 2], agree: [2], missing: [9, -1], labels: {9: Don't know}}\n"

@@ -90,7 +90,9 @@ def test_xlsx_named_sheet(tmp_path, mini):
         pd.DataFrame({"note": ["cover sheet"]}).to_excel(xw, sheet_name="About", index=False)
         frame().to_excel(xw, sheet_name="Responses", index=False)
     assert np.array_equal(coded(path, mini, sheet="Responses").codes, EXPECTED)
-    with pytest.raises(DataError, match="Worksheet named 'Nope' not found"):
+    with pytest.raises(
+        DataError, match="no sheet named 'Nope'; the workbook's sheets are: About, Responses"
+    ):
         read_table(path, sheet="Nope")
 
 
@@ -242,8 +244,8 @@ def test_group_column_must_exist(tmp_path, mini):
     [
         ("d.csv", b"", "the file is empty"),
         ("d.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
-        ("d.xlsx", b"not a zip at all", "not an Excel .xlsx workbook"),
-        ("d.sav", b"garbage bytes here", "cannot be read as a .sav file"),
+        ("d.xlsx", b"not a zip at all", "not an .xlsx workbook"),
+        ("d.sav", b"garbage bytes here", "not an SPSS .sav file"),
         ("d.csv", b"\x00\x01\x02binary\x00", "binary file"),
         ("d.csv", b"id,A1,A2,A3,B1,B2,B3,Y1\n", "header row but no data rows"),
     ],
@@ -255,3 +257,107 @@ def test_unreadable_files_give_one_clear_message(tmp_path, mini, name, content, 
         coded(path, mini)
     assert str(info.value).startswith(str(path))
     assert words in str(info.value)
+
+
+# --------------------------------------------------------------------------- row ledger
+
+
+def _ledger_file(path, n=2500):
+    """n respondents with a blank row, a repeated header and a duplicate id spread out."""
+    lines = ["id,team,A1,A2,A3,B1,B2,B3,Y1"]
+    for i in range(1, n + 1):
+        lines.append(f"r{i},{'xy'[i % 2]},{1 + i % 5},{1 + i % 3},4,4,4,3,{i % 2}")
+        if i == 700:
+            lines.append("")  # data row 701
+        if i == 1500:
+            lines.append("ID,Team,A1,A2,A3,B1,B2,B3,Y1")  # data row 1502
+    lines.append("r10,x,1,1,1,1,1,1,1")  # data row n + 3
+    lines.append("r99999,x,,,,,,,")  # answered nothing: data row n + 4
+    path.write_text("\n".join(lines) + "\n\n\n")
+    return path
+
+
+@pytest.mark.parametrize("chunk_cells", [10_000_000, 2000])
+def test_row_numbers_survive_blank_rows_repeated_headers_and_chunks(
+    tmp_path, mini, monkeypatch, chunk_cells
+):
+    """Data row N is record N after the header, whether the file is read in one piece or
+    in chunks held as categories."""
+    import ipss_survey.readers as readers
+
+    monkeypatch.setattr(readers, "CHUNK_CELLS", chunk_cells)
+    path = _ledger_file(tmp_path / "d.csv")
+    raw = read_table(path)
+    assert (chunk_cells == 2000) == isinstance(raw.frame["A1"].dtype, pd.CategoricalDtype)
+    c = code_responses(raw, mini, group="team")
+    assert c.rows_read == 2504 and c.codes.shape[0] == 2500
+    assert [(e["row"], e["reason"]) for e in c.excluded] == [
+        (701, "blank row"),
+        (1502, "repeated header row"),
+        (2503, "duplicate respondent id (first in row 10)"),
+        (2504, "no item answered"),
+    ]
+    assert c.rows_read == c.codes.shape[0] + len(c.excluded)
+    # Respondent r2000 sits in data row 2002 (one blank and one header row above it).
+    i = c.ids.index("r2000")
+    assert c.row_numbers[i] == 2002
+    assert c.codes[i].tolist() == [1, 3, 4, 4, 4, 3, 0]
+    assert c.groups[i] == "x"
+
+
+def test_header_row_numbers_rows_below_it(tmp_path, mini):
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "Export of 2024\nnotes\nid,team,A1,A2,A3,B1,B2,B3,Y1\n"
+        "p1,x,5,1,4,4,4,3,1\n\np1,x,5,1,4,4,4,3,1\n"
+    )
+    c = code_responses(read_table(path, header_row=3), mini)
+    assert [(e["row"], e["reason"][:12]) for e in c.excluded] == [
+        (2, "blank row"),
+        (3, "duplicate re"),
+    ]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_header_row_must_be_a_row_number(tmp_path, bad):
+    path = tmp_path / "d.csv"
+    path.write_text("id,A1\n1,2\n")
+    with pytest.raises(DataError, match="--header-row must be a row number of 1 or more"):
+        read_table(path, header_row=bad)
+
+
+def test_header_row_beyond_the_file_and_for_statistics_files(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("id,A1\n1,2\n")
+    with pytest.raises(DataError, match=r"--header-row 9 is beyond the end of the file \(2 line"):
+        read_table(path, header_row=9)
+    sav = tmp_path / "d.sav"
+    pyreadstat.write_sav(pd.DataFrame({"A1": [1.0]}), sav)
+    with pytest.raises(DataError, match="--header-row applies to CSV and Excel files"):
+        read_table(sav, header_row=2)
+
+
+def test_an_id_column_of_numbers_and_text_in_excel(tmp_path, mini):
+    """Excel ids 1, 1.0 and '1' are one respondent; TRUE never passes for the code 1."""
+    path = tmp_path / "d.xlsx"
+    df = frame().astype(object)
+    df["id"] = [1, 2.0, "3", 1.0, " 5 "]
+    df["Y1"] = [True, 1, 0, False, 1]
+    df.to_excel(path, index=False)
+    c = coded(path, mini)
+    assert c.ids == ["1", "2", "3", "5"]
+    assert c.excluded == [
+        {"row": 4, "id": "1", "reason": "duplicate respondent id (first in row 1)"}
+    ]
+    assert c.codes[:, 6].tolist() == [int(MISSING), 1, 0, 1]
+    assert any(w["code"] == "unknown_label" and "'TRUE'" in w["message"] for w in c.warnings)
+
+
+def test_infinite_and_huge_numbers_are_out_of_range(tmp_path, mini):
+    path = tmp_path / "d.sav"
+    df = frame()
+    df["A1"] = [float("inf"), -float("inf"), 1e300, 4.0, 2.0]
+    pyreadstat.write_sav(df, path)
+    c = coded(path, mini)
+    assert c.codes[:, 0].tolist() == [int(MISSING)] * 3 + [4, 2]
+    assert next(w for w in c.warnings if w["code"] == "out_of_range")["count"] == 3

@@ -1,0 +1,141 @@
+"""The bad-input catalogue (tests/badinput/cases.yaml), each case run through the CLI.
+
+Odd but valid files must be analysed with the warning that says what changed and the right
+numbers; invalid ones must exit 2 with one line on stderr naming the file, where and what to do.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from ipss_survey import readers
+from ipss_survey.cli import app
+
+BAD = Path(__file__).parent / "badinput"
+MINI = Path(__file__).parent / "data" / "mini.yaml"
+CASES: list[dict[str, Any]] = yaml.safe_load((BAD / "cases.yaml").read_text(encoding="utf-8"))
+_KEYS = {
+    "id", "file", "instrument", "args", "setup", "absent", "exit", "warnings", "no_warnings",
+    "data", "excluded", "items", "groups", "message", "about",
+}  # fmt: skip
+
+
+def _check_catalogue() -> None:
+    """Every case is well formed and every file in the folder belongs to a case."""
+    ids = [c["id"] for c in CASES]
+    assert len(ids) == len(set(ids)), "duplicate case ids"
+    used = {c["file"] for c in CASES} | {c.get("instrument") for c in CASES}
+    for c in CASES:
+        assert set(c) <= _KEYS, f"{c['id']}: unknown keys {set(c) - _KEYS}"
+        assert c["exit"] in (0, 2), c["id"]
+        if not c.get("absent") and c.get("setup") != "folder":
+            assert (BAD / c["file"]).is_file(), f"{c['id']}: no file {c['file']}"
+    spare = {p.name for p in BAD.iterdir()} - used - {"cases.yaml", "make_cases.py"}
+    assert not {n for n in spare if not n.startswith(".")}, f"files with no case: {spare}"
+
+
+_check_catalogue()
+
+
+def _analyze_has(option: str) -> bool:
+    import typer.main
+
+    command = typer.main.get_command(app).commands["analyze"]  # type: ignore[attr-defined]
+    return any(option in p.opts for p in command.params)
+
+
+# Input handling is under test, not report drawing: write only what the checks read.
+FAST = ["--format", "json,csv"] if _analyze_has("--format") else []
+
+
+def _library_options(args: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """--header-row before the CLI has it: pass it to read_table directly, same code path."""
+    if "--header-row" not in args or _analyze_has("--header-row"):
+        return args
+    i = args.index("--header-row")
+    row = int(args[i + 1])
+    monkeypatch.setattr(
+        readers, "read_table", functools.partial(readers.read_table, header_row=row)
+    )
+    return args[:i] + args[i + 2 :]
+
+
+def _make_unreadable(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path.chmod(0)
+    if os.access(path, os.R_OK):  # root reads anything: simulate the refusal instead
+        real = readers._open_binary
+
+        def refuse(p: Path) -> Any:
+            if Path(p) == path:
+                raise PermissionError(13, "Permission denied", str(p))
+            return real(p)
+
+        monkeypatch.setattr(readers, "_open_binary", refuse)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_catalogue_case(case: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    data = tmp_path / case["file"]
+    if case.get("setup") == "folder":
+        data.mkdir()
+    elif not case.get("absent"):
+        shutil.copyfile(BAD / case["file"], data)
+    if case.get("setup") == "unreadable":
+        _make_unreadable(data, monkeypatch)
+    inst = BAD / case["instrument"] if case.get("instrument") else MINI
+    out = tmp_path / "out"
+    args = ["analyze", str(data), "-i", str(inst), "--out", str(out), *case.get("args", [])]
+    args = _library_options(args, monkeypatch) + FAST
+
+    result = CliRunner().invoke(app, args)
+    if case.get("setup") == "unreadable":
+        data.chmod(0o600)
+
+    assert "Traceback" not in result.output
+    assert result.exit_code == case["exit"], result.output
+    if case["exit"] == 2:
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        about = case.get("about", "data")
+        start = {"data": f"error: {data}: ", "instrument": f"error: {inst}: ", "none": "error: "}
+        assert lines[0].startswith(start[about]), lines[0]
+        for words in case["message"]:
+            assert str(words) in lines[0], f"{words!r} not in {lines[0]!r}"
+        assert not out.exists() or not any(out.iterdir()), "an invalid input wrote output"
+        return
+
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    d = doc["data"]
+    assert d["rows_read"] == d["rows_analysed"] + len(d["rows_excluded"])
+    messages: dict[str, list[str]] = {}
+    for w in d["warnings"]:
+        messages.setdefault(w["code"], []).append(w["message"])
+    for code, words in case.get("warnings", {}).items():
+        assert code in messages, f"no {code} warning in {sorted(messages)}"
+        text = " | ".join(messages[code])
+        for word in words:
+            assert str(word) in text, f"{word!r} not in {text!r}"
+    for code in case.get("no_warnings", []):
+        assert code not in messages, messages[code]
+    for key, value in case.get("data", {}).items():
+        assert d[key] == value, key
+    if "excluded" in case:
+        assert [[e["row"], e["reason"]] for e in d["rows_excluded"]] == case["excluded"]
+    items = {i["code"]: i for i in doc["items"]}
+    for code, fields in case.get("items", {}).items():
+        for key, value in fields.items():
+            got = items[code][key]
+            assert got == pytest.approx(value) if isinstance(value, float) else got == value, (
+                f"{code}.{key}: {got!r} != {value!r}"
+            )
+    if "groups" in case:
+        assert {g["group"]: g["n"] for g in doc["groups"]} == case["groups"]
