@@ -213,7 +213,7 @@ def _text_column(values: Any, labels: dict[Any, str] | None) -> np.ndarray:
     if not labels and pd.api.types.is_string_dtype(uniques) and len(uniques):
         # Text cells (CSV, Excel text): strip them all at once; a million ids stay fast.
         stripped = pd.Index(uniques, dtype=object).str.strip()
-        texts = stripped.to_numpy(dtype=object)
+        texts = stripped.to_numpy(dtype=object, copy=True)
         texts[np.asarray(stripped == "", dtype=bool)] = None
         mapped[:-1] = texts
     else:

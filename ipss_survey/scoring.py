@@ -83,6 +83,8 @@ def construct_scores(
     scores = np.full((n, len(instrument.constructs)), np.nan)
     col_of = {c: j for j, c in enumerate(coded.item_codes)}
     for ci, con in enumerate(instrument.constructs):
+        if len({instrument.item(c).scale.points for c in con.items}) > 1:
+            continue  # a mean over different scales means nothing: no score (warned in score())
         total = np.zeros(n, dtype=np.int32)
         answered = np.zeros(n, dtype=np.int32)
         for code in con.items:
@@ -252,7 +254,12 @@ def score(coded: CodedData, instrument: Instrument, min_answered: float = 0.5) -
                 {
                     "code": "mixed_scales",
                     "message": f"{con.id}: its items use different scales, so no pooled acceptance "
-                    "is reported (pct_agree is null)",
+                    "is reported (pct_agree is null)"
+                    + (
+                        "; their points differ too, so no construct score either"
+                        if len({instrument.item(c).scale.points for c in con.items}) > 1
+                        else ""
+                    ),
                 }
             )
     for it in items:

@@ -203,3 +203,19 @@ def test_percentages_add_to_100_and_counts_to_n(matrix):
         assert it.n + it.missing == matrix.shape[0]
         if it.n:
             assert it.pct_agree + it.pct_neutral + it.pct_disagree == pytest.approx(100)
+
+
+def test_construct_mixing_scales_gets_no_score_or_pooled_acceptance(tmp_path):
+    inst = parse_instrument(
+        "id: m\nscale: {points: [1, 2, 3, 4, 5], agree: [4, 5]}\n"
+        "dimensions: [{id: D, items: [Q1, {code: Q2, scale: {points: [0, 1], agree: [1]}}]}]\n",
+        "m.yaml",
+    )
+    data = tmp_path / "m.csv"
+    data.write_text("Q1,Q2\n5,1\n4,0\n2,1\n")
+    res = analyze(data, inst)
+    d = res.constructs[0]
+    assert d.n == 0 and d.mean is None and d.pct_agree is None
+    assert d.acceptance_range == pytest.approx([200 / 3, 200 / 3])  # both items 2 of 3
+    warn = next(w for w in res.data["warnings"] if w["code"] == "mixed_scales")
+    assert "no construct score" in warn["message"]
