@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from ipss_survey.coding import MISSING, CodedData
+from ipss_survey.coding import CodedData
 from ipss_survey.instrument import Construct, Instrument, Item
 from ipss_survey.results import ConstructStats, GroupStats, ItemStats
+from ipss_survey.tallies import ScoreHistogram, Tallies, keyed_blocks, required_answers, tally
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Scored:
     items: list[ItemStats]
     constructs: list[ConstructStats]
     groups: list[GroupStats]
-    scores: np.ndarray  # rows analysed x constructs, float64, NaN where not scored
+    tallies: Tallies  # score histograms per construct and group; item moments
     group_labels: list[str]
     group_index: np.ndarray  # per row: index into group_labels, -1 for no group
     warnings: list[dict[str, Any]] = field(default_factory=list)
@@ -57,47 +58,29 @@ def group_index(groups: list[str | None] | None) -> tuple[list[str], np.ndarray]
     )
 
 
-def keyed_values(coded: CodedData, instrument: Instrument, codes: tuple[str, ...]) -> np.ndarray:
-    """Answers to the given items as float (NaN missing), reverse-keyed items recoded."""
-    cols = [coded.item_codes.index(c) for c in codes]
-    block = coded.codes[:, cols]
-    out = block.astype(np.float64)
-    out[block == MISSING] = np.nan
-    for j, c in enumerate(codes):
-        item = instrument.item(c)
-        if item.reverse:
-            out[:, j] = item.scale.low + item.scale.high - out[:, j]
-    return out
-
-
-def required_answers(k: int, min_answered: float) -> int:
-    """Items a respondent must answer to get a score: ceil(k x fraction), at least one."""
-    return max(1, math.ceil(k * min_answered - 1e-9))
-
-
 def construct_scores(
     coded: CodedData, instrument: Instrument, min_answered: float = 0.5
 ) -> np.ndarray:
-    """Respondents x constructs matrix of scores (mean of answered keyed items), NaN if too few."""
-    n = coded.codes.shape[0]
-    scores = np.full((n, len(instrument.constructs)), np.nan)
-    col_of = {c: j for j, c in enumerate(coded.item_codes)}
-    for ci, con in enumerate(instrument.constructs):
-        if len({instrument.item(c).scale.points for c in con.items}) > 1:
-            continue  # a mean over different scales means nothing: no score (warned in score())
-        total = np.zeros(n, dtype=np.int32)
-        answered = np.zeros(n, dtype=np.int32)
-        for code in con.items:
-            item = instrument.item(code)
-            col = coded.codes[:, col_of[code]]
-            valid = col != MISSING
-            vals = col.astype(np.int32)
-            if item.reverse:
-                vals = item.scale.low + item.scale.high - vals
-            total += np.where(valid, vals, 0)
-            answered += valid
-        ok = answered >= required_answers(len(con.items), min_answered)
-        scores[ok, ci] = total[ok] / answered[ok]
+    """Respondents x constructs matrix of scores (mean of answered keyed items), NaN if too few.
+
+    The analysis itself works from score histograms (tallies.py); this matrix is for callers
+    that want each respondent's scores.
+    """
+    from ipss_survey.tallies import construct_membership
+
+    w = construct_membership(instrument)
+    mixed = [
+        len({instrument.item(c).scale.points for c in con.items}) > 1
+        for con in instrument.constructs
+    ]
+    need = np.array([required_answers(len(c.items), min_answered) for c in instrument.constructs])
+    scores = np.full((coded.codes.shape[0], len(instrument.constructs)), np.nan)
+    for rows, _, x, m in keyed_blocks(coded, instrument):
+        totals = np.rint(x @ w).astype(np.int64)
+        answered = np.rint(m @ w).astype(np.int64)
+        ok = (answered >= need) & ~np.array(mixed)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scores[rows] = np.where(ok, totals / np.maximum(answered, 1), np.nan)
     return scores
 
 
@@ -174,16 +157,31 @@ def _pooled(
     return 100.0 * agree / total, 100.0 * neutral / total, 100.0 * (total - agree - neutral) / total
 
 
+def score_summary(
+    values: np.ndarray, counts: np.ndarray
+) -> tuple[int, float | None, float | None, float | None]:
+    """n, mean, sample SD (n - 1) and median of scores given as distinct values and counts."""
+    n = int(counts.sum())
+    if n == 0:
+        return 0, None, None, None
+    mean = float((counts * values).sum() / n)
+    sd = math.sqrt(float((counts * (values - mean) ** 2).sum()) / (n - 1)) if n > 1 else None
+    return n, mean, sd, _median_from_counts(values, counts)
+
+
 def construct_stats(
     con: Construct,
     instrument: Instrument,
-    scores: np.ndarray,
+    hist: tuple[np.ndarray, np.ndarray] | None,
     counts: dict[str, np.ndarray],
     items: dict[str, ItemStats],
 ) -> ConstructStats:
-    """Score summaries over respondents, pooled acceptance and the items' acceptance range."""
-    valid = scores[~np.isnan(scores)]
-    n = int(valid.size)
+    """Score summaries over respondents, pooled acceptance and the items' acceptance range.
+
+    ``hist``: the construct's distinct scores and their counts in the rows summarised (None
+    when its items' scales differ, so no score exists).
+    """
+    n, mean, sd, median = score_summary(*hist) if hist is not None else (0, None, None, None)
     agree, neutral, disagree = _pooled(con, instrument, counts)
     fav = [items[c].pct_favourable for c in con.items if items[c].pct_favourable is not None]
     return ConstructStats(
@@ -193,32 +191,14 @@ def construct_stats(
         parent=con.parent,
         items=list(con.items),
         n=n,
-        mean=float(valid.mean()) if n else None,
-        sd=float(valid.std(ddof=1)) if n > 1 else None,
-        median=float(np.median(valid)) if n else None,
+        mean=mean,
+        sd=sd,
+        median=median,
         pct_agree=agree,
         acceptance_range=[min(fav), max(fav)] if fav else None,
         pct_neutral=neutral,
         pct_disagree=disagree,
     )
-
-
-def _counts_by_group(
-    col: np.ndarray, item: Item, gidx: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(groups + 1) x points counts and per-group missing; the last row holds ungrouped rows."""
-    low = item.scale.low
-    width = item.scale.high - low + 1
-    g = np.where(gidx < 0, n_groups, gidx) if n_groups else np.zeros(col.size, dtype=np.int32)
-    valid = col != MISSING
-    rows = n_groups + 1
-    flat = np.bincount(
-        g[valid] * width + (col[valid].astype(np.int32) - low), minlength=rows * width
-    ).reshape(rows, width)
-    missing = np.bincount(g[~valid], minlength=rows)
-    # Keep only the scale's own points (a scale may skip codes, e.g. 1, 2, 4).
-    take = np.array(item.scale.points) - low
-    return flat[:, take], missing
 
 
 def score(coded: CodedData, instrument: Instrument, min_answered: float = 0.5) -> Scored:
@@ -227,9 +207,12 @@ def score(coded: CodedData, instrument: Instrument, min_answered: float = 0.5) -
     n_groups = len(labels)
     warnings: list[dict[str, Any]] = []
 
+    tallies = tally(coded, instrument, gidx, n_groups, min_answered)
     per_item: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for j, item in enumerate(instrument.items):
-        per_item[item.code] = _counts_by_group(coded.codes[:, j], item, gidx, n_groups)
+        # Keep only the scale's own points (a scale may skip codes, e.g. 1, 2, 4).
+        take = np.array(item.scale.points) - item.scale.low
+        per_item[item.code] = (tallies.code_counts[:, j, take], tallies.missing_counts[:, j])
 
     def stats_for(rows: slice | int | None) -> tuple[list[ItemStats], dict[str, np.ndarray]]:
         out, counts = [], {}
@@ -243,9 +226,16 @@ def score(coded: CodedData, instrument: Instrument, min_answered: float = 0.5) -
 
     items, counts = stats_for(None)
     by_code = {s.code: s for s in items}
-    scores = construct_scores(coded, instrument, min_answered)
+    hists = tallies.histograms
+
+    def hist_of(ci: int, row: int | None) -> tuple[np.ndarray, np.ndarray] | None:
+        h: ScoreHistogram | None = hists[ci]
+        if h is None:
+            return None
+        return h.values, (h.total() if row is None else h.counts[row])
+
     constructs = [
-        construct_stats(con, instrument, scores[:, ci], counts, by_code)
+        construct_stats(con, instrument, hist_of(ci, None), counts, by_code)
         for ci, con in enumerate(instrument.constructs)
     ]
     for con, cs in zip(instrument.constructs, constructs, strict=True):
@@ -273,13 +263,13 @@ def score(coded: CodedData, instrument: Instrument, min_answered: float = 0.5) -
             )
 
     groups: list[GroupStats] = []
+    group_sizes = np.bincount(gidx[gidx >= 0], minlength=n_groups) if n_groups else []
     for g, label in enumerate(labels):
         g_items, g_counts = stats_for(g)
         g_by_code = {s.code: s for s in g_items}
-        in_group = gidx == g
         g_constructs = [
-            construct_stats(con, instrument, scores[in_group, ci], g_counts, g_by_code)
+            construct_stats(con, instrument, hist_of(ci, g), g_counts, g_by_code)
             for ci, con in enumerate(instrument.constructs)
         ]
-        groups.append(GroupStats(label, int(in_group.sum()), g_constructs, g_items))
-    return Scored(items, constructs, groups, scores, labels, gidx, warnings)
+        groups.append(GroupStats(label, int(group_sizes[g]), g_constructs, g_items))
+    return Scored(items, constructs, groups, tallies, labels, gidx, warnings)

@@ -66,16 +66,19 @@ def _lowest_agree(con: Construct, instrument: Instrument) -> int | None:
 
 
 def reliability_section(
-    coded: CodedData, instrument: Instrument, warn: _Warnings
+    coded: CodedData, scored: Scored, instrument: Instrument, warn: _Warnings
 ) -> list[dict[str, Any]]:
-    from ipss_survey.scoring import keyed_values
-    from ipss_survey.stats.reliability import reliability
+    from ipss_survey.stats.reliability import reliability_from_cov
 
     out = []
     n_rows = int(coded.codes.shape[0])
-    for con in instrument.constructs:
-        x = keyed_values(coded, instrument, con.items)
-        rel = reliability(x, list(con.items), n_rows=n_rows)
+    pos = {it.code: j for j, it in enumerate(instrument.items)}
+    moments = scored.tallies.moments
+    for ci, con in enumerate(instrument.constructs):
+        cov, cor = moments.cov_cor([pos[c] for c in con.items])
+        hist = scored.tallies.histograms[ci]
+        respondents = hist.answered_any if hist is not None else n_rows
+        rel = reliability_from_cov(cov, cor, list(con.items), n_rows, respondents)
         for w in rel.warnings:
             warn.add(con.id, w, "reliability")
         out.append(
@@ -101,7 +104,7 @@ def reliability_section(
 def acceptance_section(
     scored: Scored, instrument: Instrument, opts: Options, warn: _Warnings
 ) -> list[dict[str, Any]]:
-    from ipss_survey.stats.acceptance import binomial_tests, signed_rank_test
+    from ipss_survey.stats.acceptance import binomial_tests, signed_rank_from_counts
     from ipss_survey.stats.padjust import p_adjust
 
     p0 = opts.threshold / 100
@@ -112,8 +115,9 @@ def acceptance_section(
     con_succ, con_n, con_ok = [], [], []
     for ci, con in enumerate(instrument.constructs):
         low = _lowest_agree(con, instrument)
-        s = scored.scores[:, ci]
-        s = s[~np.isnan(s)]
+        hist = scored.tallies.histograms[ci]
+        if hist is None:
+            low = None
         if low is None:
             warn.add(
                 con.id,
@@ -124,8 +128,13 @@ def acceptance_section(
                 "acceptance test",
             )
         con_ok.append(low is not None)
-        con_succ.append(int((s >= low).sum()) if low is not None else 0)
-        con_n.append(int(s.size) if low is not None else 0)
+        if low is None:
+            con_succ.append(0)
+            con_n.append(0)
+            continue
+        total = hist.total()
+        con_succ.append(int(total[hist.values >= low].sum()))
+        con_n.append(int(total.sum()))
 
     entries: list[dict[str, Any]] = []
     for target, ids, succ, trials in (
@@ -158,8 +167,8 @@ def acceptance_section(
                     entries.append(entry)
                     continue
                 mid = instrument.item(con.items[0]).scale.midpoint
-                s = scored.scores[:, i]
-                sr = signed_rank_test(s[~np.isnan(s)], mid)
+                hist = scored.tallies.histograms[i]
+                sr = signed_rank_from_counts(hist.values, hist.total(), mid)
                 entry["wilcoxon"] = {
                     "mu": mid,
                     "statistic": sr.statistic,
@@ -178,19 +187,36 @@ def acceptance_section(
 def group_section(
     scored: Scored, instrument: Instrument, opts: Options, warn: _Warnings
 ) -> list[dict[str, Any]]:
-    from ipss_survey.stats.group_tests import agreement_test, group_tests
+    from ipss_survey.stats.group_tests import (
+        GroupCounts,
+        agreement_from_counts,
+        group_tests_from_counts,
+    )
     from ipss_survey.stats.padjust import p_adjust
 
-    grouped = scored.group_index >= 0
-    labels = np.array(scored.group_labels, dtype=object)[scored.group_index[grouped]]
+    labels = list(scored.group_labels)
+    n_groups = len(labels)
     entries: list[dict[str, Any]] = []
     for ci, con in enumerate(instrument.constructs):
-        s = scored.scores[grouped, ci]
-        tests = group_tests(s, labels, opts.min_group_size, opts.p_adjust)
+        hist = scored.tallies.histograms[ci]
+        if hist is None:
+            values, counts = np.empty(0), np.zeros((n_groups, 0), dtype=np.int64)
+        else:
+            values, counts = hist.values, hist.counts[:n_groups]  # last row: no group
+        tests = group_tests_from_counts(
+            GroupCounts(labels, values, counts), opts.min_group_size, opts.p_adjust
+        )
         low = _lowest_agree(con, instrument)
-        if low is not None:
-            agree = np.where(np.isnan(s), np.nan, (s >= low).astype(float))
-            tests.append(agreement_test(agree, labels, opts.min_group_size))
+        if low is not None and hist is not None:
+            agrees = values >= low
+            table = np.stack(
+                [counts[:, ~agrees].sum(axis=1), counts[:, agrees].sum(axis=1)], axis=1
+            )
+            tests.append(
+                agreement_from_counts(
+                    GroupCounts(labels, np.array([0.0, 1.0]), table), opts.min_group_size
+                )
+            )
         for t in tests:
             for w in t.warnings:
                 warn.add(con.id, w, t.test)
@@ -238,7 +264,7 @@ def group_section(
 def compute(coded: CodedData, scored: Scored, instrument: Instrument, opts: Options) -> Statistics:
     """All statistics of one run."""
     warn = _Warnings()
-    rel = reliability_section(coded, instrument, warn)
+    rel = reliability_section(coded, scored, instrument, warn)
     acc = acceptance_section(scored, instrument, opts, warn)
     grp = group_section(scored, instrument, opts, warn) if scored.group_labels else []
     return Statistics(rel, acc, grp, warn.entries())

@@ -123,14 +123,6 @@ def binomial_test(successes: int, n: int, p0: float = 0.5, level: float = CI_LEV
     return binomial_tests([successes], [n], p0, level)[0]
 
 
-def _midranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Average ranks (R's rank, ties.method = "average") and the size of each tie group."""
-    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    mid = ends - (counts - 1) / 2.0
-    return mid[inverse], counts
-
-
 def _signed_rank_counts(n: int) -> np.ndarray:
     """Number of sign assignments giving each V = 0..n(n+1)/2 (exact null distribution of V).
 
@@ -159,9 +151,26 @@ def signed_rank_test(
     test with continuity correction").
     """
     x = np.asarray(scores, dtype=float)
-    x = x[~np.isnan(x)]
+    values, counts = np.unique(x[~np.isnan(x)], return_counts=True)
+    return signed_rank_from_counts(values, counts, mu, exact, correct)
+
+
+def signed_rank_from_counts(
+    values: np.ndarray,
+    counts: np.ndarray,
+    mu: float,
+    exact: bool | None = None,
+    correct: bool = True,
+) -> SignedRankTest:
+    """signed_rank_test() for scores given as distinct values and their counts.
+
+    Tied |x - mu| share their average rank, so counts are all the test needs; a million
+    respondents cost no more than their few hundred distinct scores.
+    """
+    values = np.asarray(values, dtype=float)
+    counts = np.asarray(counts, dtype=np.int64)
     method = "Wilcoxon signed rank test"
-    if x.size == 0:
+    if counts.sum() == 0:
         return SignedRankTest(
             None,
             None,
@@ -171,10 +180,11 @@ def signed_rank_test(
             method,
             [{"code": "no_scores", "message": "no scores to test"}],
         )
-    d = x - mu
-    zeros = int(np.sum(d == 0))
-    d = d[d != 0]
-    n = d.size
+    d = values - mu
+    zeros = int(counts[d == 0].sum())
+    nz = (d != 0) & (counts > 0)
+    d, c = d[nz], counts[nz]
+    n = int(c.sum())
     if n == 0:
         return SignedRankTest(
             None,
@@ -185,15 +195,18 @@ def signed_rank_test(
             method,
             [{"code": "all_zero", "message": f"every score equals {mu}: nothing to test"}],
         )
-    ranks, tie_sizes = _midranks(np.abs(d))
-    v = float(ranks[d > 0].sum())
+    _, inverse = np.unique(np.abs(d), return_inverse=True)
+    inverse = inverse.ravel()
+    tie_sizes = np.bincount(inverse, weights=c).astype(float)
+    mid = np.cumsum(tie_sizes) - (tie_sizes - 1) / 2.0
+    v = float(np.sum(c[d > 0] * mid[inverse[d > 0]]))
     ties = bool(np.any(tie_sizes > 1))
     use_exact = (n < EXACT_BELOW) if exact is None else exact
     if use_exact and not ties and zeros == 0:
-        counts = _signed_rank_counts(n)
+        null_counts = _signed_rank_counts(n)
         k = int(v)
         # Sum the smaller tail directly (no 1 - cdf), as psignrank(..., lower.tail = FALSE).
-        tail = counts[k:].sum() if v > n * (n + 1) / 4 else counts[: k + 1].sum()
+        tail = null_counts[k:].sum() if v > n * (n + 1) / 4 else null_counts[: k + 1].sum()
         p_value = min(1.0, 2.0 * tail / 2.0**n)
         return SignedRankTest(v, float(p_value), n, zeros, mu, "Wilcoxon signed rank exact test")
     z = v - n * (n + 1) / 4

@@ -157,6 +157,60 @@ def split_groups(values: Any, groups: Any, min_group_size: int = MIN_GROUP_SIZE)
     return GroupSplit(included, included_values, excluded, warnings)
 
 
+@dataclass(frozen=True)
+class GroupCounts:
+    """Groups' scores as counts of each distinct value: the rank tests need nothing more."""
+
+    labels: list[str]
+    values: np.ndarray  # (D,) sorted distinct values
+    counts: np.ndarray  # (groups, D)
+
+    @classmethod
+    def from_values(cls, labels: Sequence[str], values: Sequence[np.ndarray]) -> GroupCounts:
+        pooled = np.concatenate([np.asarray(v, dtype=float) for v in values])
+        distinct = np.unique(pooled)
+        counts = np.zeros((len(labels), distinct.size), dtype=np.int64)
+        for i, v in enumerate(values):
+            counts[i] = np.bincount(np.searchsorted(distinct, v), minlength=distinct.size)
+        return cls(list(labels), distinct, counts)
+
+    @classmethod
+    def from_scores(cls, scores: Any, groups: Any) -> GroupCounts:
+        split = split_groups(scores, groups, min_group_size=0)
+        if not split.labels:
+            return cls([], np.empty(0), np.zeros((0, 0), dtype=np.int64))
+        return cls.from_values(split.labels, split.values)
+
+    def select(
+        self, min_group_size: int
+    ) -> tuple[GroupCounts, list[dict[str, Any]], list[dict[str, Any]]]:
+        """The groups large enough to test, the others as {group, n}, and a warning."""
+        sizes = self.counts.sum(axis=1)
+        keep = sizes >= min_group_size
+        excluded = [
+            {"group": label, "n": int(n)}
+            for label, n, k in zip(self.labels, sizes, keep, strict=True)
+            if not k
+        ]
+        warnings: list[dict[str, Any]] = []
+        if excluded:
+            listed = ", ".join(f"{e['group']} (n={e['n']})" for e in excluded)
+            warnings.append(
+                {
+                    "code": "groups_excluded",
+                    "message": f"groups with fewer than {min_group_size} values left out of the "
+                    f"group tests: {listed}",
+                    "groups": [e["group"] for e in excluded],
+                }
+            )
+        tested = GroupCounts(
+            [lb for lb, k in zip(self.labels, keep, strict=True) if k],
+            self.values,
+            self.counts[keep],
+        )
+        return tested, excluded, warnings
+
+
 def _midranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Average ranks (R's rank) and tie-group sizes."""
     _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
@@ -194,26 +248,18 @@ def _rank_biserial(value: float | None) -> Effect:
     return Effect("rank_biserial", value)
 
 
-def pairwise_mann_whitney(
-    labels: Sequence[str], values: Sequence[np.ndarray], p_adjust_method: str = "holm"
-) -> list[PairwiseTest]:
-    """Mann-Whitney tests between every pair of groups, p adjusted over the pairs.
+def pairwise_from_counts(gc: GroupCounts, p_adjust_method: str = "holm") -> list[PairwiseTest]:
+    """Every pair's Mann-Whitney test from the groups' counts of each distinct value.
 
-    As pairwise.wilcox.test(x, g, p.adjust.method = "holm", exact = FALSE, correct = TRUE) for
-    the p-values; each pair also gets W (U of the first group) and the rank-biserial r, with the
-    same definitions as mann_whitney_u.  All pairs at once from the groups' counts of each
-    distinct value (H, groups x values): W = H (B + H/2)^T with B the counts strictly below, and
-    the tie sums sum(t^3 - t) of every pair from H^3 and H^2 H^T, so 50 groups (1,225 pairs) cost
-    a few matrix products whatever the number of respondents.
+    With H the groups x values counts and B the counts strictly below each value,
+    W = H (B + H/2)^T, and every pair's tie sum sum(t^3 - t) comes from H^3 and H^2 H^T, so 50
+    groups (1,225 pairs) cost a few matrix products whatever the number of respondents.
     """
+    labels = gc.labels
     g = len(labels)
     if g < 2:
         return []
-    pooled = np.concatenate(values)
-    distinct, inverse = np.unique(pooled, return_inverse=True)
-    owner = np.repeat(np.arange(g), [v.size for v in values])
-    h = np.zeros((g, distinct.size))
-    np.add.at(h, (owner, inverse.ravel()), 1.0)
+    h = gc.counts.astype(float)
     sizes = h.sum(axis=1)
     below = np.cumsum(h, axis=1) - h
     w = h @ (below + 0.5 * h).T  # w[a, b] = U of group a against group b
@@ -245,33 +291,45 @@ def kruskal_wallis(
 ) -> GroupTest:
     """Kruskal & Wallis (1952) rank-sum test across groups, as kruskal.test(score ~ group).
 
-    H = (12/(N(N+1)) sum R_g^2/n_g - 3(N+1)) / (1 - sum(t^3 - t)/(N^3 - N)) (ties corrected),
-    df = groups - 1, p from chi-square.  Effect: epsilon-squared = H (N+1)/(N^2-1) = H/(N-1)
-    (Tomczak & Tomczak 2014; rcompanion::epsilonSquared).  `pairwise`: Mann-Whitney for every
-    pair, Holm-adjusted (pairwise.wilcox.test(..., exact = FALSE)).
+    See kruskal_from_counts for the definitions; this builds the counts from the scores.
     """
-    split = split_groups(scores, groups, min_group_size)
+    return kruskal_from_counts(
+        GroupCounts.from_scores(scores, groups), min_group_size, p_adjust_method
+    )
+
+
+def kruskal_from_counts(
+    gc: GroupCounts, min_group_size: int = MIN_GROUP_SIZE, p_adjust_method: str = "holm"
+) -> GroupTest:
+    """Kruskal-Wallis from the groups' counts of each distinct score (ties share mid-ranks).
+
+    H = (12/(N(N+1)) sum R_g^2/n_g - 3(N+1)) / (1 - sum(t^3 - t)/(N^3 - N)) (ties corrected),
+    df = groups - 1, p from chi-square: kruskal.test(score ~ group).  Effect: epsilon-squared
+    = H (N+1)/(N^2-1) = H/(N-1) (Tomczak & Tomczak 2014; rcompanion::epsilonSquared).
+    `pairwise`: Mann-Whitney for every pair, Holm-adjusted (pairwise.wilcox.test(...,
+    exact = FALSE)).
+    """
+    tested, excluded, warnings = gc.select(min_group_size)
     method = "Kruskal-Wallis rank sum test"
     base = {
-        "groups": split.labels,
-        "group_sizes": [int(v.size) for v in split.values],
-        "excluded_groups": split.excluded,
+        "groups": tested.labels,
+        "group_sizes": [int(v) for v in tested.counts.sum(axis=1)],
+        "excluded_groups": excluded,
     }
-    warnings = list(split.warnings)
-    if len(split.labels) < 2:
+    if len(tested.labels) < 2:
         warnings.append({"code": "too_few_groups", "message": "fewer than two groups to compare"})
         return GroupTest(
             "kruskal-wallis", None, None, None, None, method, warnings=warnings, **base
         )
-    allvalues = np.concatenate(split.values)
-    n = allvalues.size
-    ranks, ties = _midranks(allvalues)
-    sizes = np.array([v.size for v in split.values])
-    group_index = np.repeat(np.arange(sizes.size), sizes)
-    rank_sums = np.bincount(group_index, weights=ranks)
+    h_counts = tested.counts.astype(float)
+    sizes = h_counts.sum(axis=1)
+    ties = h_counts.sum(axis=0)
+    n = float(ties.sum())
+    mid = np.cumsum(ties) - (ties - 1) / 2.0
+    rank_sums = h_counts @ mid
     tie_factor = 1.0 - np.sum(ties**3 - ties) / (n**3 - n)
-    pairwise = pairwise_mann_whitney(split.labels, split.values, p_adjust_method)
-    df = len(split.labels) - 1
+    pairwise = pairwise_from_counts(tested, p_adjust_method)
+    df = len(tested.labels) - 1
     if tie_factor <= 0:
         warnings.append({"code": "no_variance", "message": "every score is the same"})
         return GroupTest(
@@ -292,35 +350,56 @@ def kruskal_wallis(
 
 
 def mann_whitney(scores: Any, groups: Any, min_group_size: int = MIN_GROUP_SIZE) -> GroupTest:
+    """Mann-Whitney test of exactly two groups; see mann_whitney_from_counts."""
+    return mann_whitney_from_counts(GroupCounts.from_scores(scores, groups), min_group_size)
+
+
+def mann_whitney_from_counts(gc: GroupCounts, min_group_size: int = MIN_GROUP_SIZE) -> GroupTest:
     """Mann-Whitney test of exactly two groups, as wilcox.test(x, y, correct = TRUE,
     exact = FALSE) with x the first group in sort order.
 
     statistic = W (the U of the first group), effect = rank-biserial r = 2W/(n1 n2) - 1,
     positive when the first group tends higher.  df is None.
     """
-    split = split_groups(scores, groups, min_group_size)
+    tested, excluded, warnings = gc.select(min_group_size)
     method = "Wilcoxon rank sum test with continuity correction"
     base = {
-        "groups": split.labels,
-        "group_sizes": [int(v.size) for v in split.values],
-        "excluded_groups": split.excluded,
+        "groups": tested.labels,
+        "group_sizes": [int(v) for v in tested.counts.sum(axis=1)],
+        "excluded_groups": excluded,
     }
-    warnings = list(split.warnings)
-    if len(split.labels) != 2:
+    if len(tested.labels) != 2:
         warnings.append(
             {
                 "code": "not_two_groups",
                 "message": f"the Mann-Whitney test needs exactly two groups, "
-                f"found {len(split.labels)}",
+                f"found {len(tested.labels)}",
             }
         )
         return GroupTest("mann-whitney", None, None, None, None, method, warnings=warnings, **base)
-    w, p, r = mann_whitney_u(split.values[0], split.values[1])
-    if p is None:
+    pair = pairwise_from_counts(tested)[0]
+    if pair.p_value is None:
         warnings.append({"code": "no_variance", "message": "every score is the same"})
     return GroupTest(
-        "mann-whitney", w, None, p, _rank_biserial(_num(r)), method, warnings=warnings, **base
+        "mann-whitney",
+        pair.statistic,
+        None,
+        pair.p_value,
+        pair.effect,
+        method,
+        warnings=warnings,
+        **base,
     )
+
+
+def group_tests_from_counts(
+    gc: GroupCounts, min_group_size: int = MIN_GROUP_SIZE, p_adjust_method: str = "holm"
+) -> list[GroupTest]:
+    """Kruskal-Wallis (with pairwise tests), plus Mann-Whitney when two groups are tested."""
+    kw = kruskal_from_counts(gc, min_group_size, p_adjust_method)
+    if len(kw.groups) == 2:
+        return [kw, mann_whitney_from_counts(gc, min_group_size)]
+    return [kw]
 
 
 def group_tests(
@@ -597,14 +676,21 @@ def agreement_test(
     statistic and df None); method is R's name of the test that ran.  Effect: Cramer's V from
     the uncorrected chi-square in both cases.
     """
-    split = split_groups(agree, groups, min_group_size)
+    gc = GroupCounts.from_scores(agree, groups)
+    if np.any((gc.values != 0) & (gc.values != 1)):
+        raise ValueError("agree must hold 1/True, 0/False or missing values only")
+    return agreement_from_counts(gc, min_group_size)
+
+
+def agreement_from_counts(gc: GroupCounts, min_group_size: int = MIN_GROUP_SIZE) -> GroupTest:
+    """agreement_test() from the groups' counts of the values 0 (does not agree) and 1."""
+    tested, excluded, warnings = gc.select(min_group_size)
     base = {
-        "groups": split.labels,
-        "group_sizes": [int(v.size) for v in split.values],
-        "excluded_groups": split.excluded,
+        "groups": tested.labels,
+        "group_sizes": [int(v) for v in tested.counts.sum(axis=1)],
+        "excluded_groups": excluded,
     }
-    warnings = list(split.warnings)
-    if len(split.labels) < 2:
+    if len(tested.labels) < 2:
         warnings.append({"code": "too_few_groups", "message": "fewer than two groups to compare"})
         return GroupTest(
             "chi-square",
@@ -616,9 +702,9 @@ def agreement_test(
             warnings=warnings,
             **base,
         )
-    if any(np.any((v != 0) & (v != 1)) for v in split.values):
-        raise ValueError("agree must hold 1/True, 0/False or missing values only")
-    table = np.array([[np.sum(v == 1), np.sum(v == 0)] for v in split.values], dtype=np.int64)
+    ones = tested.counts[:, tested.values == 1].sum(axis=1)
+    zeros = tested.counts[:, tested.values == 0].sum(axis=1)
+    table = np.stack([ones, zeros], axis=1).astype(np.int64)
     chi = chi_square_test(table)
     if chi.statistic is None:
         warnings.append(

@@ -205,10 +205,31 @@ def reliability(x: np.ndarray, codes: Sequence[str], n_rows: int | None = None) 
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or x.shape[1] != len(codes):
         raise ValueError("x must be an n x k array with one code per column")
-    codes = [str(code) for code in codes]
-    n = int(x.shape[0] if n_rows is None else n_rows)
-    warnings: list[dict[str, Any]] = []
     cov_all, cor_all, _ = pairwise_moments(x)
+    varied = np.diag(cov_all) > 0
+    respondents = int((~np.isnan(x[:, varied])).any(axis=1).sum())
+    return reliability_from_cov(
+        cov_all, cor_all, codes, int(x.shape[0] if n_rows is None else n_rows), respondents
+    )
+
+
+def reliability_from_cov(
+    cov_all: np.ndarray,
+    cor_all: np.ndarray,
+    codes: Sequence[str],
+    n_rows: int,
+    respondents: int,
+) -> Reliability:
+    """reliability() from the pairwise-complete covariance and correlation matrices.
+
+    For callers that hold pairwise sums rather than the answers (a million respondents):
+    cov_all = cov(x, use = "pairwise"), cor_all = cor(x, use = "pairwise"); n_rows is the
+    Feldt N; respondents (rows answering at least one item) only drives the
+    fewer-respondents-than-items warning. Same definitions as reliability().
+    """
+    codes = [str(code) for code in codes]
+    n = int(n_rows)
+    warnings: list[dict[str, Any]] = []
 
     variances = np.diag(cov_all)
     no_variance = ~(variances > 0)
@@ -233,7 +254,6 @@ def reliability(x: np.ndarray, codes: Sequence[str], n_rows: int | None = None) 
         )
         return Reliability(k, n, None, None, None, None, None, empty_items, warnings)
 
-    respondents = int((~np.isnan(x[:, keep])).any(axis=1).sum())
     if respondents < k:
         warnings.append(
             _warning(
