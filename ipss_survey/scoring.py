@@ -49,13 +49,16 @@ def sort_groups(labels: set[str]) -> list[str]:
 
 
 def group_index(groups: list[str | None] | None) -> tuple[list[str], np.ndarray]:
+    """Sorted group labels, and each row's index into them (-1 for no group)."""
+    import pandas as pd
+
     if groups is None:
         return [], np.zeros(0, dtype=np.int32)
-    labels = sort_groups({g for g in groups if g is not None})
-    pos = {g: i for i, g in enumerate(labels)}
-    return labels, np.array(
-        [pos.get(g, -1) if g is not None else -1 for g in groups], dtype=np.int32
-    )
+    codes, uniques = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=True)
+    labels = sort_groups(set(uniques.tolist()))
+    rank = {g: i for i, g in enumerate(labels)}
+    to_sorted = np.array([rank[u] for u in uniques.tolist()] + [-1], dtype=np.int32)
+    return labels, to_sorted[codes]
 
 
 def construct_scores(

@@ -46,6 +46,16 @@ def tai():
     return analyze(REF / "tai.csv", inst, Options(group="study", threshold=50))
 
 
+def holm_by_hand(values) -> np.ndarray:
+    """Holm (1979): sorted p times (m - rank + 1), cumulative maximum, capped at 1."""
+    p = np.asarray(values, dtype=float)
+    order = np.argsort(p)
+    m = p.size
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(1, np.maximum.accumulate(p[order] * (m - np.arange(m))))
+    return adjusted
+
+
 def by(seq, key, value):
     return next(x for x in seq if x[key] == value)
 
@@ -125,13 +135,7 @@ def test_item_binomial_tests_match_binom_test(bfi):
 
 def test_item_p_adjust_is_holm_over_items(bfi):
     items = [a for a in bfi.acceptance_tests if a["target"] == "item"]
-    p = np.array([a["p_value"] for a in items])
-    # Holm by hand: sorted p times (m - rank + 1), cumulative max, capped at 1.
-    order = np.argsort(p)
-    m = p.size
-    adj = np.minimum(1, np.maximum.accumulate(p[order] * (m - np.arange(m))))
-    expected = np.empty(m)
-    expected[order] = adj
+    expected = holm_by_hand([a["p_value"] for a in items])
     assert [a["p_adj"] for a in items] == pytest.approx(expected, rel=1e-12)
 
 
@@ -218,10 +222,5 @@ def test_tai_by_study_matches_kruskal_test(tai):
 
 def test_group_p_adj_is_holm_over_constructs_of_a_level(bfi):
     kws = [g for g in bfi.group_tests if g["test"] == "kruskal-wallis"]
-    p = np.array([g["p_value"] for g in kws])
-    order = np.argsort(p)
-    m = p.size
-    adj = np.minimum(1, np.maximum.accumulate(p[order] * (m - np.arange(m))))
-    expected = np.empty(m)
-    expected[order] = adj
+    expected = holm_by_hand([g["p_value"] for g in kws])
     assert [g["p_adj"] for g in kws] == pytest.approx(expected, rel=1e-12)

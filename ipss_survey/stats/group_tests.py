@@ -143,18 +143,24 @@ def split_groups(values: Any, groups: Any, min_group_size: int = MIN_GROUP_SIZE)
             included_values.append(vals)
         else:
             excluded.append({"group": name, "n": int(vals.size)})
-    warnings = []
-    if excluded:
-        listed = ", ".join(f"{e['group']} (n={e['n']})" for e in excluded)
-        warnings.append(
-            {
-                "code": "groups_excluded",
-                "message": f"groups with fewer than {min_group_size} values left out of the "
-                f"group tests: {listed}",
-                "groups": [e["group"] for e in excluded],
-            }
-        )
-    return GroupSplit(included, included_values, excluded, warnings)
+    return GroupSplit(
+        included, included_values, excluded, _excluded_warnings(excluded, min_group_size)
+    )
+
+
+def _excluded_warnings(excluded: list[dict[str, Any]], min_group_size: int) -> list[dict]:
+    """The warning naming the groups left out of the tests for being too small."""
+    if not excluded:
+        return []
+    listed = ", ".join(f"{e['group']} (n={e['n']})" for e in excluded)
+    return [
+        {
+            "code": "groups_excluded",
+            "message": f"groups with fewer than {min_group_size} values left out of the "
+            f"group tests: {listed}",
+            "groups": [e["group"] for e in excluded],
+        }
+    ]
 
 
 @dataclass(frozen=True)
@@ -192,17 +198,7 @@ class GroupCounts:
             for label, n, k in zip(self.labels, sizes, keep, strict=True)
             if not k
         ]
-        warnings: list[dict[str, Any]] = []
-        if excluded:
-            listed = ", ".join(f"{e['group']} (n={e['n']})" for e in excluded)
-            warnings.append(
-                {
-                    "code": "groups_excluded",
-                    "message": f"groups with fewer than {min_group_size} values left out of the "
-                    f"group tests: {listed}",
-                    "groups": [e["group"] for e in excluded],
-                }
-            )
+        warnings = _excluded_warnings(excluded, min_group_size)
         tested = GroupCounts(
             [lb for lb, k in zip(self.labels, keep, strict=True) if k],
             self.values,
