@@ -16,17 +16,42 @@ a data file of at most 2 GiB; a CSV line of at most 4 MiB; at most 16,384 column
 maximum); at most 250 million cells (rows x columns); an .xlsx package whose parts unpack to at
 most 2 GiB, none of them compressed more than 200:1 (a zip bomb is refused from its directory,
 before anything is unpacked).
+
+CSV, two parsers. pyarrow's multi-threaded reader is the normal path: the file is parsed in
+blocks of about 5,000 rows (the next block parsed in a thread while this one is coded), and each
+column is kept as category codes, one byte a cell for any column of fewer than 127 distinct
+texts, so a parsed block is dropped at once. pandas' reader is the general path: a file goes
+to it only when the fast reader cannot give exactly the same cells and ledger (pyarrow not
+installed; a row with more or fewer values than the header, such as trailing delimiters on data
+rows only; a quote left open to the end of the file; a quote in the lines above
+``header_row``; text invalid in its encoding; a record longer than a block), and then its errors
+and messages are the ones reported. Both give the same cells, row numbers, skipped rows and
+warnings; cells are held as categories (one byte each) above ``FAST_CATEGORIES_AFTER`` rows, or
+above one chunk for pandas, and as plain text otherwise; columns of very many distinct texts
+(ids, comments) stay plain text. ``progress`` reports the bytes parsed, for a progress bar.
+
+Memory, and where the limit lies. A CSV file is never held whole: memory follows the cells,
+not the bytes. Reading holds about rows x columns bytes (the codes) plus, for each column of
+distinct texts such as the respondent id, about 70 bytes a row (a Python string each), plus
+some 100 MB for parsing; coding then adds the int8 answer matrix of rows x items bytes. For
+1,000,000 respondents x 94 items with an id and a group column that is about 96 + 70 + 94 MB
+of data, some 500 MB in all with Python, numpy, pandas and pyarrow loaded. So a file larger
+than memory can be read as long as its rows x (columns + items) bytes (plus the ids) fit; the
+2 GiB file-size limit (``Limits``) comes first for most machines: 2 GiB of single-digit answers
+is about 10 million rows x 100 columns, 2 GB of codes.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
 import itertools
 import re
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +62,10 @@ from ipss_survey.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
+
+# Called with (bytes of the file read so far, the file's size) while a file is parsed.
+Progress = Callable[[int, int], None]
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -62,6 +91,9 @@ class Limits:
 
 LIMITS = Limits()
 CHUNK_CELLS = 10_000_000  # CSV cells parsed at a time; a file of several chunks is categorised
+FAST_CSV = True  # CSV through pyarrow's reader first; tests switch it off to compare the parsers
+FAST_BLOCK_BYTES = MiB  # CSV text the fast reader parses at a time (5,000 rows of 200 bytes)
+FAST_CATEGORIES_AFTER = 10_000  # rows from which the fast reader holds columns as categories
 
 
 @dataclass
@@ -117,11 +149,14 @@ def read_table(
     sheet: str | None = None,
     header_row: int = 1,
     limits: Limits | None = None,
+    progress: Progress | None = None,
 ) -> RawTable:
     """Read a survey file by its extension; every failure is a one-line ``DataError``.
 
     ``header_row`` is the 1-based row (line of a CSV, row of a sheet) holding the column names;
-    rows above it (titles, notes) are ignored.
+    rows above it (titles, notes) are ignored. ``progress``, if given, is called with (bytes
+    read, file size) as a CSV file is parsed, and once with (size, size) when the file is read,
+    whatever its format; it draws nothing itself, so the caller decides whether a bar is shown.
     """
     lim = limits or LIMITS
     p = Path(path)
@@ -161,7 +196,7 @@ def read_table(
             "limit for one data file; split it or keep only the survey's columns"
         )
     if suffix in CSV_SUFFIXES:
-        table = _read_csv(p, shown, head, encoding, header_row, lim)
+        table = _read_csv(p, shown, head, encoding, header_row, lim, progress)
     elif suffix in EXCEL_SUFFIXES:
         table = _read_excel(p, shown, head, sheet, header_row, lim)
     else:
@@ -179,6 +214,8 @@ def read_table(
         table.warnings.append(
             {"code": "option_ignored", "message": "--sheet applies to Excel files only; ignored"}
         )
+    if progress is not None:
+        progress(size, size)
     return table
 
 
@@ -327,6 +364,8 @@ class _Scan:
     utf8_bad_at: int | None = None  # byte offset of the first invalid UTF-8 sequence
     utf8_bad_line: int = 0  # and its line (1-based)
     cp1252_undefined: bool = False  # holds bytes cp1252 leaves undefined (read as latin-1)
+    longest: int = 0  # bytes in the longest line
+    size: int = 0  # bytes in the file
 
 
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
@@ -359,6 +398,7 @@ def _scan(path: Path, shown: str, eight_bit: bool, check_utf8: bool, lim: Limits
                     longest = max(longest, int(np.diff(nl).max()) - 1)
                 if longest > lim.max_line_bytes:
                     _line_too_long(shown, lines + 1, lim)
+                out.longest = max(out.longest, longest)
                 lines += int(nl.size)
                 prev_nl = offset + int(nl[-1])
             offset += len(block)
@@ -388,6 +428,8 @@ def _scan(path: Path, shown: str, eight_bit: bool, check_utf8: bool, lim: Limits
             out.utf8_bad_line = lines + 1
     out.sha256 = h.hexdigest()
     out.lines = lines + (1 if offset - prev_nl - 1 > 0 else 0)
+    out.longest = max(out.longest, offset - prev_nl - 1)
+    out.size = offset
     return out
 
 
@@ -505,10 +547,14 @@ def _unnamed(j: int) -> str:
 
 
 def _read_csv(
-    path: Path, shown: str, head: bytes, encoding: str | None, header_row: int, lim: Limits
+    path: Path,
+    shown: str,
+    head: bytes,
+    encoding: str | None,
+    header_row: int,
+    lim: Limits,
+    progress: Progress | None,
 ) -> RawTable:
-    import pandas as pd
-
     kind = _sniff(path, head)
     if kind:
         raise DataError(f"{shown}: this is {kind}, not CSV text; {_advice(kind)}")
@@ -522,8 +568,7 @@ def _read_csv(
     # The header record and a sample after it, decoded, for the delimiter and the names.
     try:
         with path.open("r", encoding=enc, newline="") as fh:
-            for _ in range(header_row - 1):
-                fh.readline()
+            title = "".join(fh.readline() for _ in range(header_row - 1))
             sample = fh.readline()
             sample += fh.read(64 * 1024)
             sample += fh.readline()
@@ -561,40 +606,14 @@ def _read_csv(
         )
 
     chunk_rows = max(1, min(200_000, CHUNK_CELLS // width))
-    slack = 4
-    for attempt in range(4):
-        names = [f"c{i}" for i in range(width + slack)]
-        try:
-            reader = pd.read_csv(
-                path,
-                sep=sep,
-                encoding=enc,
-                header=None,
-                names=names,
-                skiprows=header_row - 1,
-                dtype=object,  # plain Python text: no Arrow conversion for cells about to be coded
-                na_filter=False,
-                skip_blank_lines=False,
-                index_col=False,
-                engine="c",
-                chunksize=chunk_rows,
-            )
-            with reader:
-                frame = _collect_chunks(reader, names)
-            break
-        except UnicodeDecodeError as exc:
-            raise DataError(_decode_message(shown, enc, encoding, exc)) from None
-        except pd.errors.EmptyDataError:
-            raise DataError(f"{shown}: the file holds no data; export the data again") from None
-        except pd.errors.ParserError as exc:
-            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-            if m and attempt < 3 and int(m.group(3)) <= lim.max_columns:
-                slack = int(m.group(3)) - width + 4
-                continue
-            raise DataError(_parser_message(shown, str(exc), header_row, width, sep)) from None
-
-    header_cells = [frame.iloc[0, j] for j in range(frame.shape[1])] if len(frame) else []
-    frame = frame.iloc[1:].reset_index(drop=True)
+    parsed = None
+    if FAST_CSV and '"' not in title:  # pandas may skip a quoted title differently
+        parsed = _parse_fast(path, enc, sep, header_row, width, chunk_rows, scan, progress)
+    if parsed is None:
+        parsed = _parse_general(
+            path, shown, enc, encoding, sep, header_row, width, chunk_rows, lim, scan, progress
+        )
+    header_cells, frame = parsed
     col_names = [_clean_name(v) for v in header_cells]
 
     warnings: list[dict[str, Any]] = [enc_warning] if enc_warning else []
@@ -645,7 +664,70 @@ def _read_csv(
     )
 
 
-def _collect_chunks(reader: Any, names: list[str]) -> pd.DataFrame:
+def _parse_general(
+    path: Path,
+    shown: str,
+    enc: str,
+    encoding: str | None,
+    sep: str,
+    header_row: int,
+    width: int,
+    chunk_rows: int,
+    lim: Limits,
+    scan: _Scan,
+    progress: Progress | None,
+) -> tuple[list[Any], pd.DataFrame]:
+    """The general CSV parser (pandas): header cells and data rows, for any file it can read.
+
+    Rows may be shorter (padded) or longer (up to a few extra columns) than the header, so the
+    caller can tell trailing delimiters from values without a column.
+    """
+    import pandas as pd
+
+    def rows_done(rows: int) -> None:
+        if progress is not None:  # an estimate: records parsed of the lines in the file
+            size = scan.size
+            progress(min(size, size * (rows + header_row - 1) // max(scan.lines, 1)), size)
+
+    slack = 4
+    for attempt in range(4):
+        names = [f"c{i}" for i in range(width + slack)]
+        try:
+            reader = pd.read_csv(
+                path,
+                sep=sep,
+                encoding=enc,
+                header=None,
+                names=names,
+                skiprows=header_row - 1,
+                dtype=object,  # plain Python text: no Arrow conversion for cells about to be coded
+                na_filter=False,
+                skip_blank_lines=False,
+                index_col=False,
+                engine="c",
+                chunksize=chunk_rows,
+            )
+            with reader:
+                frame = _collect_chunks(reader, names, rows_done)
+            break
+        except UnicodeDecodeError as exc:
+            raise DataError(_decode_message(shown, enc, encoding, exc)) from None
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{shown}: the file holds no data; export the data again") from None
+        except pd.errors.ParserError as exc:
+            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+            if m and attempt < 3 and int(m.group(3)) <= lim.max_columns:
+                slack = int(m.group(3)) - width + 4
+                continue
+            raise DataError(_parser_message(shown, str(exc), header_row, width, sep)) from None
+
+    header_cells = [frame.iloc[0, j] for j in range(frame.shape[1])] if len(frame) else []
+    return header_cells, frame.iloc[1:].reset_index(drop=True)
+
+
+def _collect_chunks(
+    reader: Any, names: list[str], rows_done: Callable[[int], None] | None = None
+) -> pd.DataFrame:
     """The parsed chunks as one frame; a file of several chunks is held as categories.
 
     Each chunk is turned into categories as soon as it is parsed (a small code per cell, each
@@ -656,7 +738,11 @@ def _collect_chunks(reader: Any, names: list[str]) -> pd.DataFrame:
 
     first: pd.DataFrame | None = None
     parts: list[dict[str, Any]] = []
+    rows = 0
     for chunk in reader:
+        rows += len(chunk)
+        if rows_done is not None:
+            rows_done(rows)
         if first is None:
             first = chunk
             continue
@@ -725,55 +811,459 @@ def _parser_message(shown: str, text: str, header_row: int, width: int, sep: str
     return f"{shown}: not a readable CSV file ({text}); check the delimiter and quotes"
 
 
+# --------------------------------------------------------------------------- CSV, fast path
+
+# Appended as one last record: if a quote is left open at the end of the file, the open value
+# swallows it, so the fast reader notices what pandas reports as an error.
+_END = "\ue000"  # a private-use character: four bytes a column, with the delimiter
+_RAW_AFTER = 4096  # distinct texts after which a column keeps its text (ids), not codes
+
+
+class _Feed(io.RawIOBase):
+    """The file as UTF-8 for pyarrow, from the first byte, with the end sentinel appended.
+
+    Other encodings are decoded here with Python's codecs (the same decoding pandas uses);
+    ``done`` counts the file's bytes read, for progress.
+    """
+
+    def __init__(self, path: Path, enc: str, tail: bytes) -> None:
+        super().__init__()
+        self._fh = _open_binary(path)
+        self._bom = enc == "utf-8-sig"
+        self._decoder = (
+            None if enc in ("utf-8", "utf-8-sig") else codecs.getincrementaldecoder(enc)()
+        )
+        self._tail: bytes | None = tail
+        self._last = b"\n"
+        self.done = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = size if size is not None and size > 0 else 4 * MiB
+        while True:
+            raw = self._fh.read(want)
+            self.done += len(raw)
+            block = raw
+            if self._bom:
+                self._bom = False
+                block = block.removeprefix(codecs.BOM_UTF8)
+            if self._decoder is not None:
+                block = self._decoder.decode(raw, final=not raw).encode("utf-8")
+            if block:
+                self._last = block[-1:]
+                return block
+            if not raw:
+                break
+        if self._tail is None:
+            return b""
+        tail, self._tail = self._tail, None
+        return (b"" if self._last in (b"\n", b"\r") else b"\n") + tail
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _parse_fast(
+    path: Path,
+    enc: str,
+    sep: str,
+    header_row: int,
+    width: int,
+    chunk_rows: int,
+    scan: _Scan,
+    progress: Progress | None,
+) -> tuple[list[Any], pd.DataFrame] | None:
+    """Parse with pyarrow's multi-threaded reader, holding each column as small codes.
+
+    Gives exactly what the general parser gives (same cells, same blank records, a frame of
+    categories when the file is more than one chunk) or None when the file needs the general
+    parser: a row wider or narrower than the header, a quote left open, text that is not
+    valid in its encoding, a record longer than a block. Memory stays near one byte per cell
+    of each answer column (plus the text of columns with many distinct values, such as ids),
+    since each parsed block is turned into codes and dropped.
+    """
+    try:
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # a declared dependency; without it the general parser reads all
+        return None
+    names = [f"c{j}" for j in range(width)]
+    tail = (sep.join([_END] * width) + "\n").encode("utf-8")
+    table = _CodeTable(width, scan.lines - header_row + 16)
+    header: list[Any] | None = None
+    held: pa.RecordBatch | None = None
+    with _Feed(path, enc, tail) as feed:
+        try:
+            reader = pacsv.open_csv(
+                feed,
+                read_options=pacsv.ReadOptions(
+                    column_names=names,
+                    skip_rows=header_row - 1,
+                    block_size=_block_size(scan),
+                    encoding="utf8",
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=sep,
+                    quote_char='"',
+                    double_quote=True,
+                    escape_char=False,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,  # a blank line is a record of empty cells
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                    check_utf8=enc == "utf-8-sig",  # other text is checked or decoded already
+                ),
+            )
+            with contextlib.closing(_read_ahead(reader)) as batches:
+                for batch in batches:
+                    if header is None and batch.num_rows:
+                        header = [batch.column(j)[0].as_py() for j in range(width)]
+                        batch = batch.slice(1)
+                    if not batch.num_rows:
+                        continue
+                    if held is not None:  # the sentinel ends the last batch: hold one back
+                        table.add(held)
+                        if progress is not None:
+                            progress(min(feed.done, scan.size), scan.size)
+                    held = batch
+            if held is None or header is None:
+                return None
+            last = held.slice(held.num_rows - 1)
+            if any(last.column(j)[0].as_py() != _END for j in range(width)):
+                return None  # a quote left open swallowed the sentinel
+            table.add(held.slice(0, held.num_rows - 1))
+            held = None
+            # Categories for a file of more than one chunk (as the general parser gives them)
+            # or of more than a few thousand rows: one byte a cell instead of eight.
+            categorical = table.rows + 1 > min(chunk_rows, FAST_CATEGORIES_AFTER)
+            data: dict[str, Any] = {}
+            for j, name in enumerate(names):
+                codes, values = table.finish(j)
+                if codes is None:  # very many distinct texts (ids): plain Python text
+                    data[name] = pd.Series(values, dtype=object, copy=False)
+                elif categorical:
+                    data[name] = pd.Categorical.from_codes(
+                        codes, categories=pd.Index(values, dtype=object), validate=False
+                    )
+                else:  # plain Python text, as the general parser gives a one-chunk file
+                    data[name] = pd.Series(values[codes], dtype=object, copy=False)
+        except (pa.ArrowException, ValueError):  # also UnicodeDecodeError from the feed
+            return None
+        finally:
+            pa.default_memory_pool().release_unused()  # the parse's blocks, back to the system
+    return header, pd.DataFrame(data, copy=False)
+
+
+def _block_size(scan: _Scan) -> int:
+    """Bytes per parsed block: about 5,000 rows of a typical file (numpy's per-call cost is
+    spread over many cells, the block's arrays stay in cache), and whole records at least."""
+    per_line = scan.size / max(scan.lines, 1)
+    scale = min(max(per_line / 200, 1.0), 8.0)
+    return max(int(FAST_BLOCK_BYTES * scale), 4 * scan.longest + 4096)
+
+
+def _read_ahead(reader: Any, depth: int = 3) -> Iterator[pa.RecordBatch]:
+    """The reader's batches, the next ones parsed in a thread while the caller codes this one.
+
+    pyarrow's streaming reader parses a block only when asked for it; asking from a second
+    thread (parsing releases the GIL) lets parsing and coding share the two cores.
+    """
+    import queue
+    import threading
+
+    done = object()
+    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for batch in reader:
+                if not put(batch):
+                    return
+            put(done)
+        except BaseException as exc:  # handed to the caller, raised there
+            put(exc)
+
+    worker = threading.Thread(target=run, name="ipss-csv-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _code_dtype(n_values: int) -> type[np.signedinteger[Any]]:
+    """The smallest code type for ``n_values`` categories (pandas' own choice)."""
+    if n_values < 127:
+        return np.int8
+    return np.int16 if n_values < 32_767 else np.int32
+
+
+class _CodeTable:
+    """All columns of a CSV file as category codes, filled one parsed block at a time.
+
+    A column with fewer than 127 distinct texts (any answer column) writes its int8 codes
+    straight into one preallocated (columns x rows) matrix, whose rows the frame's
+    categories then use without a copy: one byte per cell, no pieces to join at the end.
+    A column with more distinct texts keeps wider codes; one with very many (ids, comments)
+    keeps its text and is encoded once at the end.
+    """
+
+    def __init__(self, width: int, capacity: int) -> None:
+        self.columns = [_ColumnCodes() for _ in range(width)]
+        self.small = np.empty((width, max(capacity, 1)), dtype=np.int8)
+        self.rows = 0
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        n = batch.num_rows
+        start, stop = self.rows, self.rows + n
+        if stop > self.small.shape[1]:  # more records than lines counted (lone CR endings)
+            grown = np.empty((self.small.shape[0], 2 * stop), dtype=np.int8)
+            grown[:, :start] = self.small[:, :start]
+            self.small = grown
+        for j, col in enumerate(self.columns):
+            got = col.add(batch.column(j))
+            if got is None:
+                continue
+            if col.chunks is None and len(col.values) < 127:
+                self.small[j, start:stop] = got
+            else:
+                if col.chunks is None:  # too many texts for int8 codes from now on
+                    col.chunks = [self.small[j, :start].astype(np.int16)]
+                col.chunks.append(got.astype(_code_dtype(len(col.values))))
+                if len(col.values) > _RAW_AFTER:
+                    col.keep_text()
+        self.rows = stop
+
+    def finish(self, j: int) -> tuple[np.ndarray | None, np.ndarray]:
+        """Column ``j``: the code of each row and the categories (Python strings), or None
+        and the text of each row for a column of very many distinct texts."""
+        col = self.columns[j]
+        if col.text is None and col.chunks is None:
+            return self.small[j, : self.rows], col.categories()
+        return col.finish()
+
+
+class _ColumnCodes:
+    """One column's categories, learnt block by block: each distinct text kept once.
+
+    A cell's key is its length (0, 1, more) and first byte, read by numpy from pyarrow's
+    buffers, so empty cells and one-character answers ('1'..'5') cost no Python per cell;
+    longer texts are dictionary-encoded per block. Categories are numbered in order of first
+    appearance, as pandas numbers them.
+    """
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self.index: dict[str, int] = {}  # texts of two or more bytes -> category
+        # key -> category; -1 not seen yet; -2 look the text up (longer, or a lone byte >= 128)
+        self.lut = np.full(768, -1, dtype=np.int32)
+        self.lut[384:] = -2
+        self.chunks: list[np.ndarray] | None = None  # codes, once there are 127 or more texts
+        self.text: list[Any] | None = None  # the text itself, once there are very many
+        self.known: Any = None  # the longer texts seen, as a pyarrow array (built when needed)
+        self.known_ids: np.ndarray = np.zeros(0, dtype=np.int32)
+
+    def add(self, arr: Any) -> np.ndarray | None:
+        """The category of each cell of ``arr``; None once the column keeps its text."""
+        n = len(arr)
+        if arr.null_count:  # not expected: strings_can_be_null is off
+            arr = arr.fill_null("")
+        if self.text is not None:
+            self.text.append(arr)
+            return None
+        _, off_buf, data_buf = arr.buffers()
+        off = np.frombuffer(off_buf, dtype=np.int32, count=n + 1, offset=4 * arr.offset)
+        if data_buf is None or data_buf.size == 0:
+            first = np.zeros(n, dtype=np.int32)
+        else:
+            first = np.frombuffer(data_buf, dtype=np.uint8).take(off[:-1], mode="clip")
+        key = np.diff(off)  # (length 0, 1 or more) * 256 + first byte
+        np.minimum(key, 2, out=key)
+        key <<= 8
+        key |= first
+        got = self.lut.take(key)
+        if n and got.min() < 0:
+            self._learn(arr, key, got)
+        return got
+
+    def _learn(self, arr: Any, key: np.ndarray, got: np.ndarray) -> None:
+        """Fill ``got`` where a cell's key alone does not give its category.
+
+        Longer texts are looked up among those seen before (pyarrow's ``index_in``, so a
+        column of labels costs no Python per cell); texts not seen before become categories
+        in order of first appearance.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        looked = np.flatnonzero(got == -2)  # longer texts
+        if looked.size and self.index:
+            if self.known is None:
+                known = pa.array(list(self.index), type=pa.string())
+                self.known = pc.SetLookupOptions(value_set=known)
+                self.known_ids = np.fromiter(self.index.values(), np.int32, len(self.index))
+                self.known_ids = np.append(self.known_ids, -1)  # position -1: not seen
+            at = pc.call_function("index_in", [arr], self.known).fill_null(-1)
+            got[looked] = self.known_ids[at.to_numpy(zero_copy_only=False)[looked]]
+        unseen = np.flatnonzero(got < 0)
+        if not unseen.size:
+            return
+        long = key[unseen] >= 384  # texts, not empty or one-character cells
+        fresh, texts = unseen[~long], unseen[long]
+        new: list[tuple[int, str, int | None]] = []  # (first row, text, key or None)
+        if fresh.size:
+            fresh_keys = key[fresh]
+            fresh_keys[fresh_keys < 256] = 0  # an empty cell, whatever byte follows it
+            keys, first = np.unique(fresh_keys, return_index=True)
+            for k, row in zip(keys.tolist(), fresh[first].tolist(), strict=True):
+                new.append((row, "" if k < 256 else chr(k - 256), k))
+        if texts.size:
+            enc = arr.take(pa.array(texts)).dictionary_encode()
+            idx = enc.indices.to_numpy(zero_copy_only=False)
+            words = enc.dictionary.to_pylist()
+            _, first = np.unique(idx, return_index=True)
+            new.extend((int(texts[first[w]]), word, None) for w, word in enumerate(words))
+        for _, text, k in sorted(new, key=lambda t: t[0]):
+            self.values.append(text)
+            if k is None:
+                self.index[text] = len(self.values) - 1
+                self.known = None
+            elif k < 256:
+                self.lut[:256] = len(self.values) - 1
+            else:
+                self.lut[k] = len(self.values) - 1
+        if fresh.size:
+            got[fresh] = self.lut.take(key[fresh])
+        if texts.size:
+            got[texts] = np.array([self.index[w] for w in words], dtype=np.int32)[idx]
+
+    def keep_text(self) -> None:
+        """Turn the codes so far back into text: this column is encoded once, at the end."""
+        import pyarrow as pa
+
+        values = pa.array(self.values, type=pa.string())
+        self.text = [values.take(pa.array(c)) for c in self.chunks or []]
+        self.chunks, self.values, self.index, self.known = None, [], {}, None
+
+    def categories(self) -> np.ndarray:
+        values = np.empty(len(self.values), dtype=object)
+        values[:] = self.values
+        return values
+
+    def finish(self) -> tuple[np.ndarray | None, np.ndarray]:
+        """The codes of all rows and the categories (Python strings, object array); for a
+        column that kept its text, None and the text of each row."""
+        import pyarrow as pa
+
+        if self.text is not None:
+            whole = pa.concat_arrays(self.text) if self.text else pa.array([], pa.string())
+            self.text = []
+            return None, whole.to_numpy(zero_copy_only=False).astype(object, copy=False)
+        codes = np.concatenate(self.chunks) if self.chunks else np.zeros(0, dtype=np.int8)
+        self.chunks = []
+        return codes, self.categories()
+
+
 # --------------------------------------------------------------------------- rows and columns
+
+
+def _per_value(
+    s: pd.Series, test: Callable[[Any], bool], rows: np.ndarray | None = None
+) -> np.ndarray:
+    """``test`` of each cell (of ``rows`` only, if given), run once per distinct value."""
+    import pandas as pd
+
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = np.asarray(s.cat.codes)
+        if rows is not None:
+            codes = codes[rows]
+        cats = s.cat.categories.to_numpy(dtype=object)
+        hit = np.zeros(len(cats) + 1, dtype=bool)
+        hit[-1] = test(None)  # code -1: no value
+        if len(cats) > codes.size:  # many distinct values (ids), few rows asked about
+            used = np.unique(codes[codes >= 0])
+            hit[used] = [test(u) for u in cats[used]]
+        else:
+            hit[:-1] = [test(u) for u in cats]
+        return hit[codes]
+    values = s.to_numpy(dtype=object)
+    idx, uniques = pd.factorize(values if rows is None else values[rows], use_na_sentinel=True)
+    hit = np.array([test(u) for u in uniques] + [test(None)], dtype=bool)
+    return hit[np.asarray(idx)]
+
+
+def _is_empty(value: Any) -> bool:
+    """An empty cell (None stands for no value: NaN, a short row) or only spaces."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _empty_cells(s: pd.Series) -> np.ndarray:
     """True where a cell is empty or only spaces (vectorised over distinct values)."""
+    return _per_value(s, _is_empty)
+
+
+def _rows_where_all(
+    frame: pd.DataFrame, columns: list[int], test: Callable[[int, Any], bool]
+) -> np.ndarray:
+    """Rows where ``test(column, cell)`` holds in every one of ``columns``.
+
+    Columns with few distinct values are tried first and only the rows still in question are
+    looked at, so an id column of a million distinct values is rarely read at all.
+    """
     import pandas as pd
 
-    idx, uniques = pd.factorize(s, use_na_sentinel=True)
-    empty = np.array(
-        [u is None or (isinstance(u, str) and not u.strip()) for u in uniques] + [True],
-        dtype=bool,
-    )
-    return empty[np.asarray(idx)]
+    def distinct(j: int) -> int:  # how many values, or how many among the first rows
+        s = frame.iloc[:, j]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return len(s.cat.categories)
+        return len(pd.unique(s.iloc[:512].to_numpy(dtype=object)))
 
-
-def _cells_equal(s: pd.Series, text: str) -> np.ndarray:
-    """True where a cell equals ``text`` ignoring case and surrounding spaces."""
-    import pandas as pd
-
-    want = text.strip().casefold()
-    idx, uniques = pd.factorize(s, use_na_sentinel=True)
-    hit = np.array(
-        [isinstance(u, str) and u.strip().casefold() == want for u in uniques] + [False],
-        dtype=bool,
-    )
-    return hit[np.asarray(idx)]
+    rows = np.arange(len(frame))
+    for j in sorted(columns, key=distinct):
+        if not rows.size:
+            break
+        asked = None if rows.size == len(frame) else rows
+        rows = rows[_per_value(frame.iloc[:, j], lambda u, j=j: test(j, u), asked)]
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[rows] = True
+    return mask
 
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
-    mask = np.ones(len(frame), dtype=bool)
-    for j in range(frame.shape[1]):
-        mask &= _empty_cells(frame.iloc[:, j])
-        if not mask.any():
-            break
-    return mask
+    """Rows whose every cell is empty or only spaces."""
+    return _rows_where_all(frame, list(range(frame.shape[1])), lambda _, u: _is_empty(u))
 
 
 def _repeated_header_rows(frame: pd.DataFrame, names: list[str]) -> np.ndarray:
     """Rows whose every named cell repeats its column's name (a header pasted mid-file)."""
     named = [j for j, n in enumerate(names) if n]
-    mask = np.zeros(len(frame), dtype=bool)
     if not named or not len(frame):
-        return mask
-    mask = _cells_equal(frame.iloc[:, named[0]], names[named[0]])
-    for j in named[1:]:
-        if not mask.any():
-            break
-        mask &= _cells_equal(frame.iloc[:, j], names[j])
-    return mask
+        return np.zeros(len(frame), dtype=bool)
+    want = {j: names[j].strip().casefold() for j in named}
+    return _rows_where_all(
+        frame, named, lambda j, u: isinstance(u, str) and u.strip().casefold() == want[j]
+    )
 
 
 def _drop_empty_unnamed(
@@ -831,6 +1321,8 @@ def _ledger_rows(
     rows = np.flatnonzero(keep) + 1
     if keep.all() and n == last:
         return frame, rows, skipped, warnings
+    if rows.size == last and keep[:last].all():  # only trailing blank rows: no copy
+        return frame.iloc[:last], rows, skipped, warnings
     return frame.iloc[np.flatnonzero(keep)].reset_index(drop=True), rows, skipped, warnings
 
 

@@ -414,3 +414,94 @@ def test_missing_statistics_do_not_break_charts(mini, mini_csv):
     assert any(t.get_text() == "no score" for t in ax.texts)
     ax = charts.acceptance_chart(res, "construct")
     assert ax.texts[-1].get_text() == "-"
+
+
+def _inside(inner, outer, slack: float = 1.0) -> bool:
+    return (
+        inner.x0 >= outer.x0 - slack
+        and inner.y0 >= outer.y0 - slack
+        and inner.x1 <= outer.x1 + slack
+        and inner.y1 <= outer.y1 + slack
+    )
+
+
+def test_every_chart_fits_its_page_without_overlaps(dtcaf):
+    """The layout (measured once, no layout engine) keeps every label on the figure and the
+    title, plot and legend apart."""
+    res = with_stats(dtcaf)
+    for chart in charts.build_charts(res):
+        fig = chart.figure
+        renderer = fig.canvas.get_renderer()
+        fig.canvas.draw()
+        assert _inside(fig.get_tightbbox(renderer), fig.bbox_inches), chart.name
+        ax = fig.axes[0]
+        plot = ax.get_tightbbox(renderer, bbox_extra_artists=ax.texts)
+        assert _inside(plot, fig.bbox), chart.name
+        title = fig.get_suptitle() and fig._suptitle.get_window_extent(renderer)
+        assert title and title.y0 >= plot.y1, chart.name  # the title sits above the plot
+        for legend in fig.legends:
+            assert legend.get_window_extent(renderer).y1 <= plot.y0, chart.name
+        for cax in fig.axes[1:]:  # the heatmap's colour bar, right of the cells
+            assert cax.get_window_extent(renderer).x0 > ax.get_window_extent(renderer).x1
+            assert _inside(cax.get_tightbbox(renderer), fig.bbox), chart.name
+        chart.close()
+
+
+def test_png_and_svg_come_from_one_layout(dtcaf):
+    """Both formats are drawn from the same positions; a figure with a layout engine of its
+    own is laid out once and keeps its engine."""
+    chart = next(c for c in charts.build_charts(dtcaf) if c.name.startswith("likert-"))
+    before = chart.figure.axes[0].get_position().bounds
+    drawn = charts.render_figure(chart.figure, ("png", "svg"))
+    assert drawn["png"][:8] == b"\x89PNG\r\n\x1a\n" and b"<svg" in drawn["svg"][:500]
+    assert chart.figure.axes[0].get_position().bounds == before
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 3), layout="constrained")
+    charts.maturity_chart(dtcaf, ax=fig.add_subplot())
+    drawn = charts.render_figure(fig, ("svg", "png"))
+    assert list(drawn) == ["svg", "png"]
+    assert fig.get_layout_engine() is not None
+
+
+def test_a_helper_process_draws_the_same_bytes(dtcaf):
+    """Charts drawn by the helper process equal those drawn here, byte for byte."""
+    alone = charts.render_charts(dtcaf, ("png", "svg"), processes=1)
+    job = charts.ChartJob(dtcaf, ("png", "svg"), processes=2)
+    assert job._thread is not None
+    job._thread.join()  # let the helper take every chart before this process takes any
+    shared = job.finish()
+    assert [p.name for p, _ in shared] == [p.name for p, _ in alone]
+    assert [d for _, d in shared] == [d for _, d in alone]
+
+
+_HUNG_HELPER = """
+import pickle, sys, time
+sys.path[:] = pickle.load(sys.stdin.buffer)
+from ipss_survey.report.charts import chart_plans
+results, formats = pickle.load(sys.stdin.buffer)
+pickle.dump(("ready", [p.name for p in chart_plans(results)]), sys.stdout.buffer)
+sys.stdout.flush()
+pickle.load(sys.stdin.buffer)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("helper", ["import sys; sys.exit(3)", _HUNG_HELPER])
+def test_charts_are_drawn_here_when_the_helper_fails_or_hangs(mini, mini_csv, monkeypatch, helper):
+    res = analyze(mini_csv, mini, Options(group="team"))
+    monkeypatch.setattr(charts, "_HELPER", helper)
+    monkeypatch.setattr(charts, "HELPER_PATIENCE", 1.0)
+    drawn = charts.render_charts(res, ("png",), processes=2)
+    alone = charts.render_charts(res, ("png",), processes=1)
+    assert [p.name for p, _ in drawn] == [p.name for p, _ in alone]
+    assert [d for _, d in drawn] == [d for _, d in alone]
+
+
+def test_one_process_when_asked_or_little_to_draw(mini, mini_csv):
+    res = analyze(mini_csv, mini, Options())
+    assert sum(p.cost for p in charts.chart_plans(res)) < charts.MIN_SHARED_COST
+    assert charts.ChartJob(res, ("png",))._proc is None
+    job = charts.ChartJob(dtcaf_by_ministry(), ("png",), processes=1)
+    assert job._proc is None and len(job.plans) == 15
+    job.close()

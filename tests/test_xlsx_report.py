@@ -146,3 +146,49 @@ def test_without_groups_there_are_no_group_sheets(mini, mini_csv):
     assert "Groups" not in wb.sheetnames and "Group tests" not in wb.sheetnames
     items = _rows(wb["Items"])
     assert [r["Reverse-keyed"] for r in items][:2] == [False, True]
+
+
+def test_the_package_is_well_formed_spreadsheetml(dtcaf):
+    """Written directly (not through openpyxl's cell objects): every part parses as XML, the
+    parts are listed in [Content_Types].xml and every sheet's filter range is named."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    data = xlsx_bytes(dtcaf)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        assert archive.testzip() is None
+        parts = {name: ElementTree.fromstring(archive.read(name)) for name in names}
+    types = ElementTree.tostring(parts["[Content_Types].xml"], encoding="unicode")
+    for name in names:
+        if name.startswith("xl/worksheets/") or name.endswith(("workbook.xml", "Strings.xml")):
+            assert f'PartName="/{name}"' in types, name
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    book = parts["xl/workbook.xml"]
+    sheets = book.findall("m:sheets/m:sheet", ns)
+    filters = book.findall("m:definedNames/m:definedName", ns)
+    assert len(filters) == len(sheets) == 12
+    assert filters[1].text == "'Items'!$A$1:$S$95"
+    strings = parts["xl/sharedStrings.xml"]
+    assert int(strings.get("uniqueCount")) == len(strings.findall("m:si", ns))
+
+
+def test_odd_values_are_stored_faithfully(dtcaf):
+    """Leading and trailing spaces survive, numpy numbers are numbers, NaN and infinity leave
+    the cell empty, characters XML cannot hold become U+FFFD."""
+    import numpy as np
+
+    data = dict(dtcaf.data)
+    data["rows_excluded"] = [
+        {"row": np.int64(7), "id": "  padded  ", "reason": "odd \ufffe char"},
+        {"row": np.float64(8.0), "id": "\tx", "reason": "tab first"},
+    ]
+    items = [replace(dtcaf.items[0], mean=float("nan"), sd=float("inf")), *dtcaf.items[1:]]
+    wb = _book(replace(dtcaf, data=data, items=items))
+    rows = _rows(wb["Excluded rows"])
+    assert [r["Row"] for r in rows] == [7, 8]
+    assert isinstance(rows[0]["Row"], int) and isinstance(rows[1]["Row"], float)
+    assert rows[0]["Id"] == "  padded  " and rows[0]["Reason"] == "odd \ufffd char"
+    assert rows[1]["Id"] == "\tx" and wb["Excluded rows"]["B3"].quotePrefix
+    first = _rows(wb["Items"])[0]
+    assert first["Mean"] is None and first["SD"] is None and first["Median"] == 4

@@ -1,30 +1,44 @@
 """Publication charts drawn from Results: Likert bars, acceptance, maturity, group heatmap.
 
 Plot functions take ``ax=None`` and return the Axes, so a paper can place them in a figure of
-its own; ``build_charts`` splits long lists into A4-sized pages (at most ``MAX_ROWS`` rows) and
-``figure_bytes`` saves them with fixed metadata so the same Results give the same bytes.
+its own; ``chart_plans`` splits long lists into A4-sized pages (at most ``MAX_ROWS`` rows) and
+``render_figure`` saves them with fixed metadata so the same Results give the same bytes.
 Figures are made without pyplot (nothing is shown, no GUI backend is touched) and matplotlib
 is imported inside functions so the command line starts fast. Colours are the Okabe-Ito
 colour-blind-safe set and cividis; every category also has a hatch pattern or a direct label,
 so a greyscale print stays readable.
+
+Speed (the reports of a run hold a dozen or more charts, each saved as PNG and SVG): a figure
+of our own is laid out once by ``_fit`` from the measured size of its labels instead of by a
+layout engine that measures every text again on each pass and for each file; each format is
+drawn once, and the PNG is encoded once, straight from the pixels; ``ChartJob`` shares the
+charts with a helper process when there is a second CPU.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import os
+import subprocess
+import sys
 import textwrap
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ipss_survey.report.render import View, slug
 from ipss_survey.results import ItemStats, Results
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
 
 MAX_ROWS = 25  # rows per figure: beyond this labels shrink below print legibility
 UNIT = 0.3  # inches per one-line row
@@ -52,6 +66,9 @@ _RC: dict[str, Any] = {
     "pdf.fonttype": 42,
     "text.parse_math": False,  # '$' in an item text or group name is text, not TeX
     "savefig.facecolor": "white",
+    # Every patch starts from this colour before its own is set; the default "C0" is looked up
+    # in the colour cycle each time, which costs more than drawing the patch.
+    "patch.facecolor": BLUE,
 }
 
 
@@ -65,58 +82,160 @@ def chart_style() -> Iterator[None]:
 
 
 def _new_axes(height: float, width: float = WIDTH) -> Axes:
+    """Axes on a figure of our own, drawn by Agg at the PNG resolution; ``_fit`` lays it out."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(fig)
     return fig.add_subplot()
 
 
-def _title(ax: Axes, own_figure: bool, title: str | None, pad: float = 6) -> None:
+def _title(ax: Axes, own_figure: bool, title: str | None, pad: float = 6) -> Text | None:
     """Across the whole figure when it is ours (long titles fit), else above the axes."""
     if not title:
-        return
+        return None
     text = "\n".join(_wrap(title, 95, 3))
     if own_figure:
-        ax.get_figure().suptitle(text, x=0.01, ha="left", fontsize=9.5, fontweight="bold")
-    else:
-        ax.set_title(text, loc="left", pad=pad)
+        return ax.get_figure().suptitle(
+            text, x=0.01, ha="left", va="top", fontsize=9.5, fontweight="bold"
+        )
+    ax.set_title(text, loc="left", pad=pad)
+    return None
 
 
-def _legend(ax: Axes, own_figure: bool, **kwargs: Any) -> None:
+def _legend(ax: Axes, own_figure: bool, **kwargs: Any) -> Legend | None:
     """Below the plot, outside it, when the figure is ours; else where it fits best."""
     if own_figure:
         handles, labels = ax.get_legend_handles_labels()
-        ax.get_figure().legend(handles, labels, loc="outside lower center", frameon=False, **kwargs)
-    else:
-        ax.legend(frameon=False, **kwargs)
+        return ax.get_figure().legend(
+            handles, labels, loc="lower center", frameon=False, borderaxespad=0, **kwargs
+        )
+    ax.legend(frameon=False, **kwargs)
+    return None
+
+
+PAD = 4 / 72  # inches: from the figure's edge to what is on it, and between title, plot, legend
+COLORBAR_GAP = 0.12  # inches between a heatmap and its colour bar
+
+
+def _fit(
+    ax: Axes,
+    title: Text | None = None,
+    legend: Legend | None = None,
+    extra: Sequence[Artist] = (),
+    colorbar: Axes | None = None,
+) -> None:
+    """Place the axes of a figure of our own so its labels, the title and the legend all fit.
+
+    The title goes at the top, the legend at the bottom, the colour bar on the right, and the
+    axes takes the rest less the room its tick labels, axis labels and ``extra`` artists (texts
+    placed outside the plot area) need. Those are measured once: they keep their distance from
+    the axes when it moves, so a single measurement is enough, where a layout engine would
+    measure every text again on each pass and for each file format.
+    """
+    fig = ax.get_figure()
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    pad = PAD * fig.dpi
+    box = ax.get_window_extent(renderer)
+    tight = ax.get_tightbbox(renderer, bbox_extra_artists=list(extra))
+    left = max(box.x0 - tight.x0, 0.0)
+    right = max(tight.x1 - box.x1, 0.0)
+    below = max(box.y0 - tight.y0, 0.0)
+    above = max(tight.y1 - box.y1, 0.0)
+    top = bottom = pad
+    if title is not None:
+        title.set_y(1 - pad / height)
+        top += title.get_window_extent(renderer).height + pad
+    if legend is not None:
+        legend.set_bbox_to_anchor((0, pad / height, 1, 1), transform=fig.transFigure)
+        bottom += legend.get_window_extent(renderer).height + pad
+    y0 = (bottom + below) / height
+    y1 = 1 - (top + above) / height
+    bar_width = bar_extra = gap = 0.0
+    if colorbar is not None:  # 60% of the plot's height, 25 times as tall as wide, centred
+        bar_height = 0.6 * (y1 - y0) * height
+        bar_width = bar_height / 25
+        gap = COLORBAR_GAP * fig.dpi
+        cbox = colorbar.get_window_extent(renderer)
+        bar_extra = max(colorbar.get_tightbbox(renderer).x1 - cbox.x1, 0.0)
+    x0 = (pad + left) / width
+    x1 = 1 - (pad + right + gap + bar_width + bar_extra) / width
+    ax.set_position((x0, y0, x1 - x0, y1 - y0))
+    if colorbar is not None:
+        bar_y0 = (y0 + y1) / 2 - 0.3 * (y1 - y0)
+        colorbar.set_position((x1 + gap / width, bar_y0, bar_width / width, 0.6 * (y1 - y0)))
 
 
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """PNG or SVG bytes without dates or version stamps (deterministic output)."""
-    metadata: dict[str, Any] = (
-        {"Software": None} if fmt == "png" else {"Date": None, "Creator": "ipss-survey"}
-    )
-    buf = io.BytesIO()
-    with chart_style():
-        fig.savefig(buf, format=fmt, dpi=DPI, metadata=metadata)
-    return _palette_png(buf.getvalue()) if fmt == "png" else buf.getvalue()
+    return render_figure(fig, (fmt,))[fmt]
 
 
-def _palette_png(data: bytes) -> bytes:
-    """A 256-colour palette PNG: a third of the size for flat-colour charts, same look.
+def render_figure(fig: Figure, formats: Sequence[str] = ("png", "svg")) -> dict[str, bytes]:
+    """The figure as each of ``formats`` ("png", "svg"), laid out once and drawn once per format.
 
-    Keeps report.html (which embeds every chart) small enough to mail and open on a phone.
-    Pillow comes with matplotlib.
+    Our own figures are already laid out (``_fit``). A figure with a layout engine is laid out
+    once here and drawn from those positions in every format (``savefig`` would lay it out
+    again for each file and draw it twice, once to lay out and once to save); it keeps its
+    engine and resolution afterwards.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    out: dict[str, bytes] = {}
+    with chart_style():
+        dpi = fig.dpi
+        if dpi != DPI:
+            fig.set_dpi(DPI)
+        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            engine.execute(fig)
+            fig.set_layout_engine(None)  # positions stay as laid out; no second layout pass
+        try:
+            for fmt in formats:
+                if fmt == "png":
+                    out[fmt] = _draw_png(fig, canvas)
+                elif fmt == "svg":
+                    buf = io.BytesIO()
+                    meta = {"Date": None, "Creator": "ipss-survey"}
+                    fig.savefig(buf, format="svg", dpi=DPI, metadata=meta)
+                    out[fmt] = buf.getvalue()
+                else:
+                    raise ValueError(f"unknown chart format {fmt!r}")
+        finally:
+            if engine is not None:
+                fig.set_layout_engine(engine)
+            if dpi != DPI:
+                fig.set_dpi(dpi)
+    return out
+
+
+def _draw_png(fig: Figure, canvas: Any) -> bytes:
+    """Draw with Agg and encode the pixels once, as a 256-colour palette PNG.
+
+    The palette PNG is a third of the size of a full-colour one for flat-colour charts and
+    looks the same; it keeps report.html (which embeds every chart) small enough to mail and
+    open on a phone. Pillow comes with matplotlib.
+    """
+    import matplotlib
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as im:
-        q = im.convert("RGB").quantize(
-            colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
-        )
-    out = io.BytesIO()
-    q.save(out, format="PNG")
-    return out.getvalue()
+    face = fig.get_facecolor()
+    fig.set_facecolor(matplotlib.rcParams["savefig.facecolor"])
+    try:
+        canvas.draw()
+    finally:
+        fig.set_facecolor(face)
+    width, height = canvas.get_width_height()
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    palette = image.convert("RGB").quantize(
+        colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
+    buf = io.BytesIO()
+    palette.save(buf, format="PNG", dpi=(DPI, DPI))
+    return buf.getvalue()
 
 
 def _mix(colour: str, t: float) -> str:
@@ -137,6 +256,14 @@ def _is_dark(colour: str) -> bool:
     ]
     lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
     return 1.05 / (lum + 0.05) > (lum + 0.05) / 0.05
+
+
+def _shared_clip(ax: Axes) -> Any:
+    """One clip path for the many labels of a chart. ``ax.text`` makes a new one for each label
+    (never used: labels are not clipped), which costs more than drawing the label."""
+    from matplotlib.transforms import TransformedPatchPath
+
+    return TransformedPatchPath(ax.patch)
 
 
 def _wrap(text: str, width: int, max_lines: int = 4) -> list[str]:
@@ -290,6 +417,7 @@ def likert_chart(
         own = ax is None
         if ax is None:
             ax = _new_axes(1.7 + UNIT * total)
+        clip = _shared_clip(ax)
         left = []
         for row in shares:
             before = sum(s for s, c in zip(row, cats, strict=True) if c.side < 0)
@@ -322,6 +450,7 @@ def likert_chart(
                         fontsize=6.5,
                         color="white" if dark else "black",
                         bbox={"boxstyle": "round,pad=0.1", "fc": cat.colour, "ec": "none"},
+                        clip_path=clip,
                     )
             left = [x0 + w for x0, w in zip(left, widths, strict=True)]
         ax.axvline(0, color="black", linewidth=0.8, gid="centre")
@@ -332,12 +461,14 @@ def likert_chart(
         ax.set_axisbelow(True)
         ax.set_yticks(ys, labels)
         ax.set_ylim(total, 0)
-        ax.tick_params(axis="y", length=0)
+        ax.tick_params(axis="y", length=0, left=False)  # no marks: drawing them costs
         ax.set_xlabel(
             "← disagree        % of valid answers (neutral split across 0)        agree →"
         )
-        _legend(ax, own, ncol=len(cats), handlelength=1.6, handleheight=1.2)
-        _title(ax, own, title)
+        legend = _legend(ax, own, ncol=len(cats), handlelength=1.6, handleheight=1.2)
+        heading = _title(ax, own, title)
+        if own:
+            _fit(ax, heading, legend)
     return ax
 
 
@@ -457,7 +588,8 @@ def acceptance_chart(
             gid="threshold",
             label=f"threshold {threshold:g}%",
         )
-        for y, r in zip(ys, rows, strict=True):
+        clip = _shared_clip(ax)
+        values = [
             ax.text(
                 1.01,
                 y,
@@ -466,14 +598,17 @@ def acceptance_chart(
                 ha="left",
                 va="center",
                 fontsize=7,
+                clip_path=clip,
             )
+            for y, r in zip(ys, rows, strict=True)
+        ]
         ax.set_xlim(0, 100)
         ax.set_xticks(range(0, 101, 10))
         ax.xaxis.grid(True, color="#E0E0E0", linewidth=0.5)
         ax.set_axisbelow(True)
         ax.set_yticks(ys, [r.label for r in rows])
         ax.set_ylim(total, 0)
-        ax.tick_params(axis="y", length=0)
+        ax.tick_params(axis="y", length=0, left=False)  # no marks: drawing them costs
         if target == "item":
             xlabel = "Agreement: % of valid answers in the agreement codes (statement as worded)"
         elif any(r.ci for r in rows):
@@ -483,8 +618,10 @@ def acceptance_chart(
         if rows and not with_ci:
             xlabel += "\n(no acceptance tests in these results: intervals not shown)"
         ax.set_xlabel(xlabel)
-        _legend(ax, own, ncol=4)
-        _title(ax, own, title)
+        legend = _legend(ax, own, ncol=4)
+        heading = _title(ax, own, title)
+        if own:
+            _fit(ax, heading, legend, extra=values)
     return ax
 
 
@@ -565,11 +702,13 @@ def maturity_chart(
         ax.set_xlim(lo, hi)
         ax.set_yticks(ys, labels)
         ax.set_ylim(total, 0)
-        ax.tick_params(axis="y", length=0)
+        ax.tick_params(axis="y", length=0, left=False)  # no marks: drawing them costs
         ax.set_xlabel(
             "Mean score of respondents\n" + "\n".join(_wrap(f"Bands: {view.maturity_basis}", 95))
         )
-        _title(ax, own, title, pad=26)
+        heading = _title(ax, own, title, pad=26)
+        if own:
+            _fit(ax, heading, extra=ax.texts)
     return ax
 
 
@@ -632,6 +771,7 @@ def heatmap_chart(
             interpolation="nearest",
         )
         image.set_gid("heatmap")
+        clip = _shared_clip(ax)
         for i in range(data.shape[0]):
             for j in range(data.shape[1]):
                 v = data[i, j]
@@ -644,16 +784,22 @@ def heatmap_chart(
                     va="center",
                     fontsize=7,
                     color="white" if dark else "black",
+                    clip_path=clip,
                 )
         ax.set_xticks(range(len(cols)), xlabels)
         ax.xaxis.tick_top()
         ax.set_yticks(range(len(ylabels)), ylabels)
-        ax.tick_params(length=0)
+        ax.tick_params(length=0, left=False, top=False, bottom=False)
         for side in ("left", "bottom"):
             ax.spines[side].set_visible(False)
-        bar = ax.figure.colorbar(image, ax=ax, shrink=0.6, aspect=25, pad=0.02)
+        if own:  # placed by _fit
+            bar = ax.figure.colorbar(image, cax=ax.figure.add_axes((0.9, 0.2, 0.02, 0.6)))
+        else:
+            bar = ax.figure.colorbar(image, ax=ax, shrink=0.6, aspect=25, pad=0.02)
         bar.set_label(what)
-        _title(ax, own, title)
+        heading = _title(ax, own, title)
+        if own:
+            _fit(ax, heading, colorbar=bar.ax)
     return ax
 
 
@@ -674,6 +820,21 @@ class Chart:
         self.figure.clear()
 
 
+@dataclass(frozen=True)
+class ChartPlan:
+    """A chart the reports use, before it is drawn: ``draw()`` makes its figure."""
+
+    name: str
+    title: str
+    section: str
+    caption: str
+    draw: Callable[[], Axes] = field(repr=False, compare=False)
+    cost: float = 1.0  # rough drawing time, relative: to hand the longest charts out first
+
+    def build(self) -> Chart:
+        return Chart(self.name, self.title, self.section, self.draw().get_figure(), self.caption)
+
+
 def _pages(n_pages: int, k: int) -> tuple[str, str]:
     """File-name suffix and title suffix for page k of n."""
     return ("", "") if n_pages == 1 else (f"-p{k}", f" ({k} of {n_pages})")
@@ -681,6 +842,16 @@ def _pages(n_pages: int, k: int) -> tuple[str, str]:
 
 def build_charts(results: Results) -> Iterator[Chart]:
     """Every chart the reports use, in report order, paginated for A4."""
+    for plan in chart_plans(results):
+        yield plan.build()
+
+
+def chart_plans(results: Results) -> list[ChartPlan]:
+    """Every chart the reports use, in report order, paginated for A4, not yet drawn.
+
+    The plan depends only on Results, so another process given the same Results makes the
+    same plan: ``render_charts`` relies on that to share the drawing out by position.
+    """
     view = View(results)
     dims = view.dimensions
     dim_weights = [_row_units(f"{d.id} {d.name}") for d in dims]
@@ -690,22 +861,25 @@ def build_charts(results: Results) -> Iterator[Chart]:
         if view.has_tests
         else "Dots: agreement (no acceptance tests in these results, so no intervals). "
     )
+    plans: list[ChartPlan] = []
     if view.levels and dims:
         pages = paginate(dim_weights)
         for k, page in enumerate(pages, 1):
             suffix, tsuffix = _pages(len(pages), k)
             t = "Maturity: dimension means against the maturity bands" + tsuffix
-            ax = maturity_chart(results, [dims[i].id for i in page], title=t)
+            draw = partial(maturity_chart, results, [dims[i].id for i in page], title=t)
             cap = f"Bars: mean score of respondents. Shaded bands: {view.maturity_basis}"
-            yield Chart(f"maturity{suffix}", t, "summary", ax.get_figure(), cap)
+            plans.append(ChartPlan(f"maturity{suffix}", t, "summary", cap, draw, 5 + len(page)))
     if dims:
         pages = paginate(dim_weights)
         for k, page in enumerate(pages, 1):
             suffix, tsuffix = _pages(len(pages), k)
             t = f"Acceptance by dimension, threshold {view.threshold:g}%" + tsuffix
-            ax = acceptance_chart(results, "construct", [dims[i].id for i in page], title=t)
+            ids = [dims[i].id for i in page]
+            draw = partial(acceptance_chart, results, "construct", ids, title=t)
             cap = f"{tested}Dashed line: the {view.threshold:g}% threshold."
-            yield Chart(f"acceptance-dimensions{suffix}", t, "summary", ax.get_figure(), cap)
+            cost = 5 + len(page)
+            plans.append(ChartPlan(f"acceptance-dimensions{suffix}", t, "summary", cap, draw, cost))
     if results.groups and dims:
         value = "mean" if view.levels else "pct_agree"
         what = "mean score" if value == "mean" else "agreement (%)"
@@ -714,9 +888,10 @@ def build_charts(results: Results) -> Iterator[Chart]:
         for k, page in enumerate(pages, 1):
             suffix, tsuffix = _pages(len(pages), k)
             t = f"Dimension {what} by {by}" + tsuffix
-            ax = heatmap_chart(results, value, page, title=t)
+            draw = partial(heatmap_chart, results, value, page, title=t)
             cap = f"Each cell: the dimension's {what} in that {by}; n = respondents in the group."
-            yield Chart(f"groups-heatmap{suffix}", t, "groups", ax.get_figure(), cap)
+            cost = 5 + len(page) * len(dims) / 3  # a label in every cell
+            plans.append(ChartPlan(f"groups-heatmap{suffix}", t, "groups", cap, draw, cost))
     for i, dim in enumerate(dims, 1):
         items = view.items_of(dim)
         if not items:
@@ -727,18 +902,234 @@ def build_charts(results: Results) -> Iterator[Chart]:
             suffix, tsuffix = _pages(len(pages), k)
             codes = [items[j].code for j in page]
             t = f"{dim.id} {dim.name}: answers by item{tsuffix}"
-            ax = likert_chart(results, codes, title=t)
             cap = (
                 "Share of each item's valid answers per response; disagreement left of the "
                 "centre line, agreement right, neutral split across it. (R): reverse-keyed "
                 "item, shown as answered."
             )
-            yield Chart(f"likert-{stem}{suffix}", t, dim.id, ax.get_figure(), cap)
+            draw = partial(likert_chart, results, codes, title=t)
+            cost = 5 + 2 * len(page)  # hatched segments and a label on each
+            plans.append(ChartPlan(f"likert-{stem}{suffix}", t, dim.id, cap, draw, cost))
         pages = paginate([_row_units(item_label(it, 40)) for it in items])
         for k, page in enumerate(pages, 1):
             suffix, tsuffix = _pages(len(pages), k)
             codes = [items[j].code for j in page]
             t = f"{dim.id} {dim.name}: item acceptance, threshold {view.threshold:g}%{tsuffix}"
-            ax = acceptance_chart(results, "item", codes, title=t)
+            draw = partial(acceptance_chart, results, "item", codes, title=t)
             cap = f"{tested}Dashed line: the {view.threshold:g}% threshold."
-            yield Chart(f"acceptance-{stem}{suffix}", t, dim.id, ax.get_figure(), cap)
+            cost = 5 + len(page)
+            plans.append(ChartPlan(f"acceptance-{stem}{suffix}", t, dim.id, cap, draw, cost))
+    return plans
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+# Drawing worth a second process, in ChartPlan.cost units (about 8 ms each here): the helper
+# needs about half a second to start, so below this it would save little or nothing.
+MIN_SHARED_COST = 150
+HELPER_PATIENCE = 120.0  # seconds to wait for the helper's last chart before drawing it here
+
+
+def _render_plan(plan: ChartPlan, formats: Sequence[str]) -> dict[str, bytes]:
+    chart = plan.build()
+    try:
+        return render_figure(chart.figure, formats)
+    finally:
+        chart.close()
+
+
+def _spare_cpus() -> int:
+    """CPUs free for a helper now: those beyond this process's own, less the ones other
+    processes are running on. On Linux: the runnable tasks (/proc/loadavg) less this process's
+    own running threads (a maths library's threads may still spin after a computation); the
+    least of a few looks a few milliseconds apart, so a brief stir does not count. Elsewhere
+    the other CPUs are taken to be free. (The load average would count this very process's
+    earlier runs in a batch as other work.)"""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    busy = None
+    try:
+        for look in range(3):
+            if look:
+                time.sleep(0.002)
+            with open("/proc/loadavg", encoding="ascii") as fh:
+                runnable = int(fh.read().split()[3].split("/")[0])
+            others = runnable - _running_threads()
+            busy = others if busy is None else min(busy, others)
+    except (OSError, ValueError, IndexError):
+        busy = 0
+    return cpus - 1 - max(busy or 0, 0)
+
+
+def _running_threads() -> int:
+    """This process's threads that are running or runnable (Linux /proc)."""
+    running = 0
+    for task in os.listdir("/proc/self/task"):
+        with suppress(OSError), open(f"/proc/self/task/{task}/stat", encoding="ascii") as fh:
+            running += fh.read().rpartition(")")[2].split()[0] == "R"
+    return max(running, 1)
+
+
+# The helper is a plain ``python -c`` child speaking pickle over its stdin and stdout, not a
+# multiprocessing pool: "spawn" and "forkserver" re-run the caller's main script in the child
+# (a script without an ``if __name__ == "__main__"`` guard would run twice), and "fork" copies a
+# process whose other threads (pyarrow's, BLAS's) may hold locks. It gets the parent's sys.path
+# first, so it imports the same ipss_survey.
+_HELPER = (
+    "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+    "from ipss_survey.report.charts import _serve; _serve()"
+)
+
+
+def _serve() -> None:
+    """The helper's loop: plan the charts, then draw each chart whose index the parent sends,
+    until it sends None."""
+    import pickle
+
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the replies
+    try:
+        results, formats = pickle.load(inp)
+        plans = chart_plans(results)
+        pickle.dump(("ready", [p.name for p in plans]), out)
+        out.flush()
+        while (index := pickle.load(inp)) is not None:
+            try:
+                reply: tuple = ("done", index, _render_plan(plans[index], formats))
+            except Exception as exc:  # the parent draws it again and reports the error itself
+                reply = ("failed", index, repr(exc))
+            pickle.dump(reply, out)
+            out.flush()
+    except (EOFError, BrokenPipeError):
+        return  # the parent stopped listening
+
+
+class ChartJob:
+    """Draw every chart of a Results in the given formats, sharing the work with one helper
+    process when there is enough to draw and a second CPU.
+
+    Drawing is CPU-bound Python (matplotlib), so threads would not help. Creating the job
+    starts the helper (a fresh interpreter: about half a second to import matplotlib), which
+    takes the longest charts first while the caller does other work; ``finish`` then draws the
+    shortest ones in this process until every chart is taken, so neither side waits while
+    there is work. The helper draws the same bytes this process would (same code, same
+    settings, no dates): output does not depend on which process drew what. Without a helper
+    (one CPU, a busy machine, little to draw, ``processes=1``, or a helper that cannot start,
+    fails or hangs) everything is drawn here.
+    """
+
+    def __init__(
+        self, results: Results, formats: Sequence[str], processes: int | None = None
+    ) -> None:
+        import threading
+
+        self.plans = chart_plans(results)
+        self.formats = tuple(formats)
+        self._drawn: list[dict[str, bytes] | None] = [None] * len(self.plans)
+        self._lock = threading.Lock()
+        # charts not yet claimed are order[front:back]: the helper takes the longest first, this
+        # process the shortest, so whichever finishes last has only a short chart left
+        self._order = sorted(range(len(self.plans)), key=lambda i: (-self.plans[i].cost, i))
+        self._front, self._back = 0, len(self.plans)
+        self._proc: Any = None
+        self._thread: Any = None
+        if processes is None:
+            # a helper pays only when a CPU would otherwise stay idle
+            enough = sum(p.cost for p in self.plans) >= MIN_SHARED_COST
+            processes = 2 if enough and _spare_cpus() >= 1 else 1
+        frozen = getattr(sys, "frozen", False)  # a bundled app's executable is not python
+        if processes > 1 and len(self.plans) > 1 and sys.executable and not frozen:
+            self._start(results)
+
+    def _start(self, results: Results) -> None:
+        import dataclasses
+        import threading
+
+        # the charts read neither of these; they are the bulk of a grouped Results
+        slim = dataclasses.replace(results, group_tests=[], reliability=[])
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", _HELPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            )
+        except OSError:
+            return
+        self._thread = threading.Thread(target=self._feed, args=(slim,), daemon=True)
+        self._thread.start()
+
+    def _claim(self, front: bool) -> int | None:
+        """The next unclaimed chart from the front (helper) or the back (this process)."""
+        with self._lock:
+            if self._front >= self._back:
+                return None
+            if front:
+                self._front += 1
+                return self._order[self._front - 1]
+            self._back -= 1
+            return self._order[self._back]
+
+    def _feed(self, results: Results) -> None:
+        """In a thread of this process: hand the helper one chart at a time, keep its bytes."""
+        import pickle
+
+        proc = self._proc
+        try:
+            pickle.dump(sys.path, proc.stdin)
+            pickle.dump((results, self.formats), proc.stdin)
+            proc.stdin.flush()
+            if pickle.load(proc.stdout) != ("ready", [p.name for p in self.plans]):
+                return  # planned other charts (never expected): draw everything here
+            while True:
+                index = self._claim(front=True)
+                pickle.dump(index, proc.stdin)
+                proc.stdin.flush()
+                if index is None:
+                    return
+                reply = pickle.load(proc.stdout)
+                if reply[0] == "done" and reply[1] == index:
+                    self._drawn[index] = reply[2]
+                # else left empty: finish() draws it here, raising any real error
+        except Exception:  # the helper is gone or unusable: finish() draws what it claimed
+            return
+
+    def finish(self) -> list[tuple[ChartPlan, dict[str, bytes]]]:
+        """Every chart's bytes by format, in report order."""
+        try:
+            while (index := self._claim(front=False)) is not None:
+                self._drawn[index] = _render_plan(self.plans[index], self.formats)
+            if self._thread is not None and any(d is None for d in self._drawn):
+                self._thread.join(HELPER_PATIENCE)  # the helper is drawing one of them
+            for i, drawn in enumerate(self._drawn):
+                if drawn is None:  # claimed by a helper that failed
+                    self._drawn[i] = _render_plan(self.plans[i], self.formats)
+        finally:
+            self.close()
+        return [(plan, d) for plan, d in zip(self.plans, self._drawn, strict=True) if d]
+
+    def close(self) -> None:
+        """Stop the helper; one still starting or drawing is killed (its work is not needed)."""
+        with self._lock:
+            self._front = self._back
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if self._thread is not None and self._thread.is_alive():
+            proc.kill()
+            self._thread.join()
+        for pipe in (proc.stdin, proc.stdout):
+            with suppress(OSError):
+                pipe.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def render_charts(
+    results: Results, formats: Sequence[str] = ("png", "svg"), processes: int | None = None
+) -> list[tuple[ChartPlan, dict[str, bytes]]]:
+    """Every chart of the reports drawn in ``formats``: (plan, {format: bytes}) in report order."""
+    return ChartJob(results, formats, processes).finish()

@@ -674,13 +674,10 @@ def html_report(
 ) -> str:
     """The whole page as text; charts are drawn here unless already rendered (``charts``)."""
     if charts is None:
-        from ipss_survey.report.charts import build_charts, figure_bytes
+        from ipss_survey.report.charts import render_charts
 
-        drawn = []
-        for c in build_charts(results):
-            drawn.append(
-                ChartImage(c.name, c.title, c.section, c.caption, figure_bytes(c.figure, "png"))
-            )
-            c.close()
-        charts = drawn
+        charts = [
+            ChartImage(p.name, p.title, p.section, p.caption, drawn["png"])
+            for p, drawn in render_charts(results, ("png",))
+        ]
     return _Report(results, title or default_title(results), charts).page()

@@ -7,7 +7,7 @@ figure in one format is the same figure in every other; rounding happens only in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,57 +51,78 @@ def write_reports(
     out_dir: str | Path,
     formats: str | Iterable[str] | None = None,
     title: str | None = None,
+    processes: int | None = None,
 ) -> list[Path]:
     """Write each chosen format into ``out_dir``; return the files written, in order.
 
     Charts go to ``out_dir/charts/``. Everything is rendered in memory before the first file
-    is written, so a failure while drawing leaves the folder as it was; each file is then
-    written whole or not at all.
+    is written, so a failure while drawing leaves the folder as it was; the files are then
+    written as a set (``atomic.write_many``), each whole or not at all. Charts are drawn once
+    per format and shared with a helper process when there is much to draw and a CPU to spare
+    (``processes=1`` keeps everything in this process, 2 asks for the helper); the other
+    formats are made while the helper draws.
     """
-    from ipss_survey.report.atomic import write_bytes
-    from ipss_survey.report.files import write_csv, write_json
+    from ipss_survey.report.atomic import write_many
 
     chosen = parse_formats(formats)
     out = Path(out_dir)
-    rendered: dict[Path, bytes] = {}
+    data_files: dict[Path, bytes] = {}
+    chart_files: dict[Path, bytes] = {}
+    documents: dict[Path, bytes] = {}
     images: list[ChartImage] = []
-    if {"png", "svg", "html"} & set(chosen):
-        from ipss_survey.report.charts import build_charts, figure_bytes
+    kinds = [f for f in ("png", "svg") if f in chosen or (f == "png" and "html" in chosen)]
+    job = None
+    try:
+        if kinds:
+            from ipss_survey.report.charts import ChartJob
 
-        for chart in build_charts(results):
-            if "png" in chosen or "html" in chosen:
-                png = figure_bytes(chart.figure, "png")
-                images.append(
-                    ChartImage(chart.name, chart.title, chart.section, chart.caption, png)
-                )
-                if "png" in chosen:
-                    rendered[out / "charts" / f"{chart.name}.png"] = png
-            if "svg" in chosen:
-                rendered[out / "charts" / f"{chart.name}.svg"] = figure_bytes(chart.figure, "svg")
-            chart.close()
-    if "xlsx" in chosen:
-        from ipss_survey.report.xlsx import xlsx_bytes
+            job = ChartJob(results, kinds, processes)  # a helper process starts drawing now
+        data_files = _data_files(results, chosen, out)
+        if "xlsx" in chosen:
+            from ipss_survey.report.xlsx import xlsx_bytes
 
-        rendered[out / "report.xlsx"] = xlsx_bytes(results, title=title)
+            documents[out / "report.xlsx"] = xlsx_bytes(results, title=title)
+        if job is not None:
+            for plan, drawn in job.finish():
+                if "png" in drawn:
+                    images.append(
+                        ChartImage(plan.name, plan.title, plan.section, plan.caption, drawn["png"])
+                    )
+                for fmt, data in drawn.items():
+                    if fmt in chosen:
+                        chart_files[out / "charts" / f"{plan.name}.{fmt}"] = data
+    finally:
+        if job is not None:
+            job.close()
     if "html" in chosen:
         from ipss_survey.report.html import html_report
 
         page = html_report(results, title=title, charts=images)
-        rendered[out / "report.html"] = page.encode("utf-8")
+        documents[out / "report.html"] = page.encode("utf-8")
     if "md" in chosen:
         from ipss_survey.report.markdown import markdown_summary
 
-        rendered[out / "summary.md"] = markdown_summary(results, title=title).encode("utf-8")
+        documents[out / "summary.md"] = markdown_summary(results, title=title).encode("utf-8")
 
-    written: list[Path] = []
+    everything = {**data_files, **chart_files, **documents}
+    write_many(everything)
+    return list(everything)
+
+
+def _data_files(results: Results, chosen: Sequence[str], out: Path) -> dict[Path, bytes]:
+    """results.json and the CSV tables, as ``files.write_json`` and ``files.write_csv`` write
+    them, but in memory, so they are made while charts are drawn and written with the rest."""
+    from ipss_survey.report import files
+    from ipss_survey.report.tables import build_tables
+
+    texts: dict[Path, bytes] = {}
     if "json" in chosen:
-        written.append(write_json(results, out))
+        texts[out / "results.json"] = results.to_json().encode("utf-8")
     if "csv" in chosen:
-        written.extend(write_csv(results, out))
-    for path, data in rendered.items():
-        write_bytes(path, data)
-        written.append(path)
-    return written
+        for name, rows in build_tables(results).items():
+            header = files._HEADERS.get(name)
+            texts[out / f"{name}.csv"] = files.csv_text(rows, header).encode("utf-8")
+    return texts
 
 
 # --------------------------------------------------------------------------- formatting
