@@ -5,6 +5,7 @@ Nothing here prints or writes files; the CLI and the report writers do that.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -105,8 +106,9 @@ def analyze(
     options: Options | None = None,
     *,
     source_name: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Results:
-    """Run the whole pipeline on one data file."""
+    """Run the whole pipeline on one data file (``progress``: called with bytes read, size)."""
     from ipss_survey.coding import code_responses, load_column_map
     from ipss_survey.readers import read_table
     from ipss_survey.scoring import score
@@ -115,7 +117,13 @@ def analyze(
     opts = options or Options()
     opts.check()
     column_map = load_column_map(opts.columns) if opts.columns else None
-    raw = read_table(data, encoding=opts.encoding, sheet=opts.sheet, header_row=opts.header_row)
+    raw = read_table(
+        data,
+        encoding=opts.encoding,
+        sheet=opts.sheet,
+        header_row=opts.header_row,
+        progress=progress,
+    )
     coded = code_responses(
         raw,
         instrument,
@@ -124,6 +132,8 @@ def analyze(
         id_column=opts.id_column,
         strict=opts.strict,
     )
+    source = {"source": source_name or raw.source, "sha256": raw.sha256, "format": raw.file_format}
+    del raw  # the raw table is not needed past coding; free it before scoring
     scored = score(coded, instrument, opts.min_answered)
     stats = compute(coded, scored, instrument, opts)
 
@@ -148,9 +158,7 @@ def analyze(
         options=options_out,
         instrument=instrument_info(instrument),
         data={
-            "source": source_name or raw.source,
-            "sha256": raw.sha256,
-            "format": raw.file_format,
+            **source,
             "rows_read": coded.rows_read,
             "rows_analysed": int(coded.codes.shape[0]),
             "group_by": coded.group_column,

@@ -85,6 +85,28 @@ def _run(func: Callable[[], T], debug: bool) -> T:
         raise typer.Exit(int(ExitCode.INTERNAL_ERROR)) from None
 
 
+def _with_progress(work: Callable[[Callable[[int, int], None] | None], T]) -> T:
+    """Run ``work`` with a reading progress bar on a terminal; silent in logs and pipes."""
+    if not sys.stderr.isatty():
+        return work(None)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "reading",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("read", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return work(update)
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"ipss-survey {__version__}")
@@ -289,7 +311,7 @@ def analyze(
                 f"No data file given: analysing the bundled sample of {inst.id!r} ({source.name}).",
                 file=sys.stderr,
             )
-        results = run(source, inst, opts)
+        results = _with_progress(lambda cb: run(source, inst, opts, progress=cb))
         for w in results.data["warnings"]:
             if w["code"] in READER_NOTES:
                 print(f"note: {w['message']}", file=sys.stderr)

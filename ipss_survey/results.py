@@ -87,8 +87,13 @@ class Results:
         return d
 
     def to_json(self) -> str:
-        """Deterministic JSON: insertion order, full precision, NaN as null, final newline."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        """Deterministic JSON: insertion order, full precision, NaN as null, final newline.
+
+        One line (no indent): json's fast C encoder only runs without indentation, and a run
+        with 50 groups holds tens of thousands of numbers. Pretty-print with ``python -m
+        json.tool`` when reading it by eye.
+        """
+        return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False) + "\n"
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Results:
