@@ -159,15 +159,16 @@ def tally(
     sx = np.zeros_like(mom_n)
     sxx = np.zeros_like(mom_n)
     g_all = (
-        np.where(gidx < 0, n_groups, gidx).astype(np.int64)
+        np.where(gidx < 0, n_groups, gidx).astype(np.int32)
         if n_groups
-        else np.zeros(coded.codes.shape[0], dtype=np.int64)
+        else np.zeros(coded.codes.shape[0], dtype=np.int32)
     )
-    lows = np.array([it.scale.low for it in instrument.items], dtype=np.int16)
+    lows = np.array([it.scale.low for it in instrument.items], dtype=np.int32)
+    # One slot per answer code plus a last one for "missing": a single bincount per block.
     code_width = max(it.scale.high - it.scale.low + 1 for it in instrument.items)
-    code_cells = np.zeros((n_groups + 1) * k_items * code_width, dtype=np.int64)
-    missing_cells = np.zeros((n_groups + 1) * k_items, dtype=np.int64)
-    item_pos = np.arange(k_items, dtype=np.int64)
+    slots = code_width + 1
+    code_cells = np.zeros((n_groups + 1) * k_items * slots, dtype=np.int64)
+    item_base = np.arange(k_items, dtype=np.int32) * slots
     w32 = w.astype(np.float32)
     for rows, block, x, m in keyed_blocks(coded, instrument):
         xm = np.concatenate([x, m], axis=1)
@@ -176,22 +177,20 @@ def tally(
         sx += both[:k_items, k_items:]
         mom_n += both[k_items:, k_items:]
         sxx += ((x * x).T @ m).astype(np.float64)
-        totals = np.rint(x @ w32).astype(np.int64)
-        answered = np.rint(m @ w32).astype(np.int64)
+        totals = np.rint(x @ w32).astype(np.int32).T.copy()  # constructs x rows
+        answered = np.rint(m @ w32).astype(np.int32).T.copy()
         g = g_all[rows]
-        slot = g[:, None] * k_items + item_pos  # (rows, items): group-and-item cell
-        present = m.astype(bool)
-        rel = block.astype(np.int64) - lows
-        code_cells += np.bincount((slot * code_width + rel)[present], minlength=code_cells.size)
-        missing_cells += np.bincount(slot[~present], minlength=missing_cells.size)
+        rel = np.where(block != MISSING, block.astype(np.int32) - lows, code_width)
+        cell = (g * (k_items * slots))[:, None] + item_base + rel
+        code_cells += np.bincount(cell.ravel(), minlength=code_cells.size)
         for ci, plan in enumerate(plans):
-            a = answered[:, ci]
+            a = answered[ci]
             any_answer[ci] += int(np.count_nonzero(a))
             if plan is None:
                 continue
             k, need, shift, span = plan
             ok = a >= need
-            cell = (g[ok] * (k + 1) + a[ok]) * span + totals[ok, ci] + shift
+            cell = (g[ok] * (k + 1) + a[ok]) * span + totals[ci, ok] + shift
             cells[ci] += np.bincount(cell, minlength=cells[ci].size)
     histograms: list[ScoreHistogram | None] = []
     for ci, plan in enumerate(plans):
@@ -212,6 +211,6 @@ def tally(
     return Tallies(
         histograms,
         ItemMoments(mom_n, sxy, sx, sxx),
-        code_counts=code_cells.reshape(n_groups + 1, k_items, code_width),
-        missing_counts=missing_cells.reshape(n_groups + 1, k_items),
+        code_counts=code_cells.reshape(n_groups + 1, k_items, slots)[:, :, :code_width],
+        missing_counts=code_cells.reshape(n_groups + 1, k_items, slots)[:, :, code_width],
     )
