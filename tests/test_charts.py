@@ -22,7 +22,7 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 
 from ipss_survey.analysis import Options, analyze, sample_path
 from ipss_survey.instrument import resolve_instrument
-from ipss_survey.report import charts
+from ipss_survey.report import chart_jobs, charts
 from ipss_survey.report.render import write_reports
 from ipss_survey.results import ConstructStats, GroupStats, Results
 
@@ -466,8 +466,8 @@ def test_png_and_svg_come_from_one_layout(dtcaf):
 
 def test_a_helper_process_draws_the_same_bytes(dtcaf):
     """Charts drawn by the helper process equal those drawn here, byte for byte."""
-    alone = charts.render_charts(dtcaf, ("png", "svg"), processes=1)
-    job = charts.ChartJob(dtcaf, ("png", "svg"), processes=2)
+    alone = chart_jobs.render_charts(dtcaf, ("png", "svg"), processes=1)
+    job = chart_jobs.ChartJob(dtcaf, ("png", "svg"), processes=2)
     assert job._thread is not None
     job._thread.join()  # let the helper take every chart before this process takes any
     shared = job.finish()
@@ -490,18 +490,18 @@ time.sleep(600)
 @pytest.mark.parametrize("helper", ["import sys; sys.exit(3)", _HUNG_HELPER])
 def test_charts_are_drawn_here_when_the_helper_fails_or_hangs(mini, mini_csv, monkeypatch, helper):
     res = analyze(mini_csv, mini, Options(group="team"))
-    monkeypatch.setattr(charts, "_HELPER", helper)
-    monkeypatch.setattr(charts, "HELPER_PATIENCE", 1.0)
-    drawn = charts.render_charts(res, ("png",), processes=2)
-    alone = charts.render_charts(res, ("png",), processes=1)
+    monkeypatch.setattr(chart_jobs, "_HELPER", helper)
+    monkeypatch.setattr(chart_jobs, "HELPER_PATIENCE", 1.0)
+    drawn = chart_jobs.render_charts(res, ("png",), processes=2)
+    alone = chart_jobs.render_charts(res, ("png",), processes=1)
     assert [p.name for p, _ in drawn] == [p.name for p, _ in alone]
     assert [d for _, d in drawn] == [d for _, d in alone]
 
 
 def test_one_process_when_asked_or_little_to_draw(mini, mini_csv):
     res = analyze(mini_csv, mini, Options())
-    assert sum(p.cost for p in charts.chart_plans(res)) < charts.MIN_SHARED_COST
-    assert charts.ChartJob(res, ("png",))._proc is None
-    job = charts.ChartJob(dtcaf_by_ministry(), ("png",), processes=1)
+    assert sum(p.cost for p in charts.chart_plans(res)) < chart_jobs.MIN_SHARED_COST
+    assert chart_jobs.ChartJob(res, ("png",))._proc is None
+    job = chart_jobs.ChartJob(dtcaf_by_ministry(), ("png",), processes=1)
     assert job._proc is None and len(job.plans) == 15
     job.close()

@@ -22,7 +22,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ipss_survey import readers
+from ipss_survey import csv_fast, readers
 from ipss_survey.coding import code_responses
 from ipss_survey.errors import DataError
 from ipss_survey.instrument import load_instrument, parse_instrument
@@ -81,10 +81,10 @@ def assert_same_tables(a: Read, b: Read) -> None:
     # as plain text.
     for j, (da, db) in enumerate(zip(ta.frame.dtypes, tb.frame.dtypes, strict=True)):
         if isinstance(da, pd.CategoricalDtype) and not isinstance(db, pd.CategoricalDtype):
-            assert len(ta.frame) + 1 > readers.FAST_CATEGORIES_AFTER
+            assert len(ta.frame) + 1 > csv_fast.FAST_CATEGORIES_AFTER
         elif isinstance(db, pd.CategoricalDtype) and not isinstance(da, pd.CategoricalDtype):
             assert pd.api.types.is_object_dtype(da)
-            assert ta.frame.iloc[:, j].nunique() > readers._RAW_AFTER
+            assert ta.frame.iloc[:, j].nunique() > csv_fast._RAW_AFTER
     for name in ("source", "sha256", "file_format", "notes", "skipped", "warnings", "where"):
         assert getattr(ta, name) == getattr(tb, name), name
     assert np.array_equal(ta.row_numbers, tb.row_numbers)
@@ -231,9 +231,9 @@ def test_header_row_reads_the_same_both_ways(tmp_path: Path, header_row: int) ->
 def test_many_blocks_and_chunks_read_the_same_both_ways(tmp_path: Path, monkeypatch) -> None:
     """Small blocks (many batches), small chunks (categories), a column of more than 127
     and one of more than _RAW_AFTER distinct values, blank and repeated header rows."""
-    monkeypatch.setattr(readers, "FAST_BLOCK_BYTES", 2048)
+    monkeypatch.setattr(csv_fast, "FAST_BLOCK_BYTES", 2048)
     monkeypatch.setattr(readers, "CHUNK_CELLS", 900)
-    monkeypatch.setattr(readers, "_RAW_AFTER", 300)
+    monkeypatch.setattr(csv_fast, "_RAW_AFTER", 300)
     lines = [HEADER + ",many,text"]
     for i, row in enumerate(rows(3000), start=1):
         lines.append(f"{row},v{i % 200},t{i}")
@@ -280,7 +280,7 @@ def test_a_narrow_file_of_many_ids_in_one_block(tmp_path: Path) -> None:
 
 def test_a_label_coded_file_reads_the_same_both_ways(tmp_path: Path, monkeypatch) -> None:
     """Labels rather than codes in every cell, read in many blocks."""
-    monkeypatch.setattr(readers, "FAST_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(csv_fast, "FAST_BLOCK_BYTES", 4096)
     inst = parse_instrument(
         "id: q\nscale: {points: [1, 2, 3], labels: {1: Disagree, 2: Neutral, 3: Agree}, "
         "agree: [3]}\ndimensions: [{id: D, items: [Q1, Q2]}]\n",
@@ -302,7 +302,7 @@ def test_without_pyarrow_the_general_reader_reads_all(tmp_path: Path, monkeypatc
 
 
 def test_progress_reports_bytes_read_up_to_the_size(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(readers, "FAST_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(csv_fast, "FAST_BLOCK_BYTES", 4096)
     monkeypatch.setattr(readers, "CHUNK_CELLS", 9000)
     path = write(tmp_path / "d.csv", HEADER + "\n" + "\n".join(rows(3000)) + "\n")
     size = path.stat().st_size

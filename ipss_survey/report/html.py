@@ -674,7 +674,7 @@ def html_report(
 ) -> str:
     """The whole page as text; charts are drawn here unless already rendered (``charts``)."""
     if charts is None:
-        from ipss_survey.report.charts import render_charts
+        from ipss_survey.report.chart_jobs import render_charts
 
         charts = [
             ChartImage(p.name, p.title, p.section, p.caption, drawn["png"])

@@ -74,7 +74,7 @@ def write_reports(
     job = None
     try:
         if kinds:
-            from ipss_survey.report.charts import ChartJob
+            from ipss_survey.report.chart_jobs import ChartJob
 
             job = ChartJob(results, kinds, processes)  # a helper process starts drawing now
         data_files = _data_files(results, chosen, out)
