@@ -14,13 +14,14 @@ All sums are of small integers, so they are exact in float64.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ipss_survey.coding import MISSING, CodedData
 from ipss_survey.instrument import Instrument
 
-BLOCK_ROWS = 65_536
+BLOCK_ROWS = 4_096  # rows a block: its float copies stay in the CPU's cache
 
 
 @dataclass
@@ -50,6 +51,7 @@ class ItemMoments:
     """Pairwise sums over rows where both items are answered (keyed answers), items x items.
 
     n[i, j] rows; sxy[i, j] = sum x_i x_j; sx[i, j] = sum x_i; sxx[i, j] = sum x_i^2.
+    Pairs of items that share no construct, directly or through others, are not summed (NaN).
     """
 
     n: np.ndarray
@@ -98,6 +100,12 @@ def _keying(instrument: Instrument) -> tuple[np.ndarray, np.ndarray]:
     return sign, offset
 
 
+def _rows_cap(instrument: Instrument, block_rows: int = BLOCK_ROWS) -> int:
+    """Rows per block so that a block's float32 sums of products stay exact (below 2^24)."""
+    top = max((max(abs(p) for p in it.scale.points) for it in instrument.items), default=1)
+    return max(1, min(block_rows, (1 << 24) // max(1, 2 * top * top)))
+
+
 def keyed_blocks(coded: CodedData, instrument: Instrument, block_rows: int = BLOCK_ROWS):
     """Yield (rows, raw codes, keyed answers with 0 for missing, answered mask) per block.
 
@@ -106,8 +114,7 @@ def keyed_blocks(coded: CodedData, instrument: Instrument, block_rows: int = BLO
     """
     sign, offset = _keying(instrument)
     sign, offset = sign.astype(np.float32), offset.astype(np.float32)
-    top = max((max(abs(p) for p in it.scale.points) for it in instrument.items), default=1)
-    rows_cap = max(1, min(block_rows, (1 << 24) // max(1, 2 * top * top)))
+    rows_cap = _rows_cap(instrument, block_rows)
     n = coded.codes.shape[0]
     for start in range(0, n, rows_cap):
         block = coded.codes[start : start + rows_cap]
@@ -127,6 +134,125 @@ def construct_membership(instrument: Instrument) -> np.ndarray:
     return w
 
 
+def item_components(instrument: Instrument) -> list[np.ndarray]:
+    """Items linked by sharing a construct, as sorted position arrays (union-find).
+
+    Only pairs of items within one component are ever used (a construct's covariance), so the
+    moment sums are taken per component: for DTCAF's six dimensions that is a fifth of the
+    products of all 94 x 94 pairs.
+    """
+    pos = {it.code: j for j, it in enumerate(instrument.items)}
+    parent = list(range(len(instrument.items)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for con in instrument.constructs:
+        members = [pos[c] for c in con.items]
+        for j in members[1:]:
+            parent[root(j)] = root(members[0])
+    found: dict[int, list[int]] = {}
+    for j in range(len(parent)):
+        found.setdefault(root(j), []).append(j)
+    return [np.array(v, dtype=np.intp) for v in sorted(found.values())]
+
+
+def _columns(idx: np.ndarray) -> slice | np.ndarray:
+    """A slice when the positions are consecutive (a view, no copy), else the positions."""
+    if idx.size and idx[-1] - idx[0] + 1 == idx.size:
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
+
+
+def _group_order(g_all: np.ndarray, n_slots: int) -> tuple[np.ndarray | None, np.ndarray]:
+    """Rows in group order (None when they already are) and where each group's rows start."""
+    counts = np.bincount(g_all, minlength=n_slots)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    if g_all.size < 2 or bool(np.all(g_all[1:] >= g_all[:-1])):
+        return None, bounds
+    return np.argsort(g_all, kind="stable"), bounds
+
+
+@dataclass
+class _Sums:
+    """Every count and sum of the pass, added up over the blocks."""
+
+    cells: list[np.ndarray]  # per construct: (groups + 1) x (answered, total) keys
+    mom: np.ndarray  # 4 x items x items: n, sxy, sx, sxx (pairs within components)
+    code_counts: np.ndarray
+    missing_counts: np.ndarray
+
+
+@dataclass
+class _Plan:
+    """What the pass needs to know of the instrument, worked out once."""
+
+    sizes: list[int]  # histogram keys per construct
+    w_cells: np.ndarray  # (2 x items) x constructs: total weights over answered x span weights
+    shift_row: np.ndarray  # per construct, added to each key
+    ftype: type  # float32, or float64 when keys could pass 2^24
+    components: list[tuple[Any, slice | np.ndarray]]  # (index into items x items, columns)
+    sign: np.ndarray
+    offset: np.ndarray
+    by_low: list[tuple[int, np.ndarray]]  # items by their scale's lowest point
+    code_width: int
+    n_slots: int
+    k_items: int
+
+    def empty(self) -> _Sums:
+        return _Sums(
+            [np.zeros((self.n_slots, size), dtype=np.int64) for size in self.sizes],
+            np.zeros((4, self.k_items, self.k_items)),
+            np.zeros((self.n_slots, self.k_items, self.code_width), dtype=np.int64),
+            np.zeros((self.n_slots, self.k_items), dtype=np.int64),
+        )
+
+
+def _run_blocks(
+    plan: _Plan, codes: np.ndarray, order: np.ndarray | None, tasks: list[tuple[int, int, int]]
+) -> _Sums:
+    """Counts and sums over blocks (group, first row, end row) of rows in group order."""
+    out = plan.empty()
+    n_mom, sxy, sx, sxx = out.mom
+    k_items = plan.k_items
+    hit: np.ndarray | None = None
+    for gi, start, stop in tasks:
+        block = codes[start:stop] if order is None else codes[order[start:stop]]
+        r = block.shape[0]
+        present = block != MISSING
+        m = present.astype(np.float32)
+        x = block.astype(np.float32)
+        x *= plan.sign
+        x += plan.offset
+        x *= m  # missing answers count as 0
+        for ix, cols in plan.components:
+            xc, mc = x[:, cols], m[:, cols]
+            sxy[ix] += xc.T @ xc
+            sx[ix] += xc.T @ mc
+            n_mom[ix] += mc.T @ mc
+            sxx[ix] += np.square(xc).T @ mc
+        out.missing_counts[gi] += r - present.sum(axis=0)
+        for lo, items in plan.by_low:
+            part = block if len(plan.by_low) == 1 else block[:, items]
+            if hit is None or hit.shape != part.shape:
+                hit = np.empty(part.shape, dtype=bool)
+            for v in range(plan.code_width):
+                np.equal(part, lo + v, out=hit)
+                out.code_counts[gi, items, v] += np.add.reduce(
+                    hit.view(np.uint8), axis=0, dtype=np.int32
+                )
+        keys = x.astype(plan.ftype, copy=False) @ plan.w_cells[:k_items]
+        keys += m.astype(plan.ftype, copy=False) @ plan.w_cells[k_items:]
+        key = keys.astype(np.int32).T.copy()  # constructs x rows: answered x span + total
+        key += plan.shift_row[:, None]
+        for ci, size in enumerate(plan.sizes):
+            out.cells[ci][gi] += np.bincount(key[ci], minlength=size)
+    return out
+
+
 def tally(
     coded: CodedData,
     instrument: Instrument,
@@ -134,83 +260,99 @@ def tally(
     n_groups: int,
     min_answered: float = 0.5,
 ) -> Tallies:
-    """Score histograms per construct and group, and item moments, in one pass."""
+    """Score histograms per construct and group, and item moments, in one pass.
+
+    Rows are visited group by group (a stable sort of row numbers, gathered a block at a
+    time), so every count of a block belongs to one group and needs no per-cell group key.
+    A respondent's (answered, total) pair for each construct is one number, answered x span
+    + total + shift, from one matrix product per block; its histogram is one bincount.
+    (Two threads sharing the blocks were measured no faster: the many small numpy steps
+    hold the GIL.)
+    """
     k_items = len(instrument.items)
+    n_rows = coded.codes.shape[0]
     w = construct_membership(instrument)
-    plans = []
-    for con in instrument.constructs:
+    n_con = len(instrument.constructs)
+    plans: list[tuple[int, int, int, int] | None] = []
+    x_weight = np.ones(n_con)  # per construct: totals count (0: mixed scales, answers only)
+    m_weight = np.ones(n_con)  # answered x span
+    shifts = np.zeros(n_con)
+    for ci, con in enumerate(instrument.constructs):
         scales = {instrument.item(c).scale.points for c in con.items}
+        k = len(con.items)
         if len(scales) > 1:
             plans.append(None)
+            x_weight[ci] = 0.0
             continue
         points = next(iter(scales))
-        k = len(con.items)
         low, high = min(points), max(points)
         shift = max(0, -k * low)
         span = k * max(high, 0) + shift + 1  # possible totals: -shift .. k * high
         plans.append((k, required_answers(k, min_answered), shift, span))
-    cells: list[np.ndarray | None] = [
-        None if p is None else np.zeros((n_groups + 1) * (p[0] + 1) * p[3], dtype=np.int64)
-        for p in plans
+        m_weight[ci], shifts[ci] = span, shift
+    sizes = [
+        len(con.items) + 1 if plan is None else (plan[0] + 1) * plan[3]
+        for con, plan in zip(instrument.constructs, plans, strict=True)
     ]
-    any_answer = np.zeros(len(plans), dtype=np.int64)
-    mom_n = np.zeros((k_items, k_items))
-    sxy = np.zeros_like(mom_n)
-    sx = np.zeros_like(mom_n)
-    sxx = np.zeros_like(mom_n)
-    g_all = (
-        np.where(gidx < 0, n_groups, gidx).astype(np.int32)
-        if n_groups
-        else np.zeros(coded.codes.shape[0], dtype=np.int32)
+    # float32 sums are exact below 2^24; beyond that (huge constructs) float64.
+    ftype = np.float64 if max(sizes, default=0) >= 1 << 24 else np.float32
+    lows = np.array([it.scale.low for it in instrument.items], dtype=np.int64)
+    components = item_components(instrument)
+    sign, offset = (v.astype(np.float32) for v in _keying(instrument))
+    plan = _Plan(
+        sizes=sizes,
+        w_cells=np.concatenate([w * x_weight, w * m_weight]).astype(ftype),
+        shift_row=shifts.astype(np.int32),
+        ftype=ftype,
+        components=[(np.ix_(idx, idx), _columns(idx)) for idx in components],
+        sign=sign,
+        offset=offset,
+        by_low=[(lo, np.flatnonzero(lows == lo)) for lo in np.unique(lows).tolist()],
+        code_width=max(it.scale.high - it.scale.low + 1 for it in instrument.items),
+        n_slots=n_groups + 1,
+        k_items=k_items,
     )
-    lows = np.array([it.scale.low for it in instrument.items], dtype=np.int32)
-    # One slot per answer code plus a last one for "missing": a single bincount per block.
-    code_width = max(it.scale.high - it.scale.low + 1 for it in instrument.items)
-    slots = code_width + 1
-    code_cells = np.zeros((n_groups + 1) * k_items * slots, dtype=np.int64)
-    item_base = np.arange(k_items, dtype=np.int32) * slots
-    w32 = w.astype(np.float32)
-    for rows, block, x, m in keyed_blocks(coded, instrument):
-        xm = np.concatenate([x, m], axis=1)
-        both = (xm.T @ xm).astype(np.float64)  # [x'x x'm; m'x m'm] in one product
-        sxy += both[:k_items, :k_items]
-        sx += both[:k_items, k_items:]
-        mom_n += both[k_items:, k_items:]
-        sxx += ((x * x).T @ m).astype(np.float64)
-        totals = np.rint(x @ w32).astype(np.int32).T.copy()  # constructs x rows
-        answered = np.rint(m @ w32).astype(np.int32).T.copy()
-        g = g_all[rows]
-        rel = np.where(block != MISSING, block.astype(np.int32) - lows, code_width)
-        cell = (g * (k_items * slots))[:, None] + item_base + rel
-        code_cells += np.bincount(cell.ravel(), minlength=code_cells.size)
-        for ci, plan in enumerate(plans):
-            a = answered[ci]
-            any_answer[ci] += int(np.count_nonzero(a))
-            if plan is None:
-                continue
-            k, need, shift, span = plan
-            ok = a >= need
-            cell = (g[ok] * (k + 1) + a[ok]) * span + totals[ci, ok] + shift
-            cells[ci] += np.bincount(cell, minlength=cells[ci].size)
+    g_all = (
+        np.where(gidx < 0, n_groups, gidx).astype(np.intp)
+        if n_groups
+        else np.zeros(n_rows, dtype=np.intp)
+    )
+    order, bounds = _group_order(g_all, plan.n_slots)
+    rows_cap = _rows_cap(instrument)
+    tasks = [
+        (gi, start, min(start + rows_cap, int(bounds[gi + 1])))
+        for gi in range(plan.n_slots)
+        for start in range(int(bounds[gi]), int(bounds[gi + 1]), rows_cap)
+    ]
+    sums = _run_blocks(plan, coded.codes, order, tasks)
+    # Pairs of items in different components are never summed: NaN marks them unused.
+    unused = np.ones((k_items, k_items), dtype=bool)
+    for ix, _ in plan.components:
+        unused[ix] = False
+    sums.mom[:, unused] = np.nan
     histograms: list[ScoreHistogram | None] = []
-    for ci, plan in enumerate(plans):
-        if plan is None:
+    for ci, con_plan in enumerate(plans):
+        cells = sums.cells[ci]
+        if con_plan is None:
             histograms.append(None)
             continue
-        k, _, shift, span = plan
-        grid = cells[ci].reshape(n_groups + 1, k + 1, span)
+        k, need, shift, span = con_plan
+        grid = cells.reshape(plan.n_slots, k + 1, span)
+        answered_any = int(grid[:, 1:, :].sum())
+        grid[:, :need, :] = 0  # too few answers for a score
         used = np.flatnonzero(grid.sum(axis=0).ravel())
         a_used, t_used = np.divmod(used, span)
         # Same division as a respondent's score (total / answered), so equal scores merge.
         value = (t_used - shift) / a_used
         values, inverse = np.unique(value, return_inverse=True)
-        flat = grid.reshape(n_groups + 1, -1)[:, used]
-        counts = np.zeros((n_groups + 1, values.size), dtype=np.int64)
+        flat = grid.reshape(plan.n_slots, -1)[:, used]
+        counts = np.zeros((plan.n_slots, values.size), dtype=np.int64)
         np.add.at(counts.T, inverse.ravel(), flat.T)
-        histograms.append(ScoreHistogram(values, counts, int(any_answer[ci])))
+        histograms.append(ScoreHistogram(values, counts, answered_any))
+    n_mom, sxy, sx, sxx = sums.mom
     return Tallies(
         histograms,
-        ItemMoments(mom_n, sxy, sx, sxx),
-        code_counts=code_cells.reshape(n_groups + 1, k_items, slots)[:, :, :code_width],
-        missing_counts=code_cells.reshape(n_groups + 1, k_items, slots)[:, :, code_width],
+        ItemMoments(n_mom, sxy, sx, sxx),
+        code_counts=sums.code_counts,
+        missing_counts=sums.missing_counts,
     )
