@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -78,7 +78,7 @@ class Results:
     maturity: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        d = _clean(asdict(self))
+        d = _clean(self)
         if not self.data.get("group_by"):
             d.pop("groups")
             d.pop("group_tests")
@@ -128,14 +128,33 @@ class Results:
         )
 
 
+_LEAF_TYPES = frozenset({str, int, bool, type(None)})
+
+
 def _clean(value: Any) -> Any:
-    """NaN and infinities become None; numpy scalars become Python numbers."""
+    """Plain JSON-ready data: dataclasses become dicts, NaN and infinities None, numpy scalars
+    Python numbers.
+
+    One walk over the tree (dataclasses.asdict deep-copies every leaf first; with 50 groups
+    the results hold tens of thousands of pairwise entries).
+    """
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind in _LEAF_TYPES:
+        return value
+    if kind is dict:
+        return {str(k): _clean(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_clean(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _clean(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
+        return _clean(value.item())
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value

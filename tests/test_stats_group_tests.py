@@ -168,7 +168,7 @@ def test_fisher_matches_fisher_test_exactly(case: dict[str, Any]) -> None:
 def test_fisher_falls_back_to_monte_carlo_like_simulated_fisher_test() -> None:
     # 28 x 2 table (tai by study) where R's fisher.test fails even with a large workspace;
     # compare with set.seed(20240601); fisher.test(tb, simulate.p.value = TRUE, B = 1e5).
-    # Tolerance: ~5 Monte Carlo standard errors of our 19,999 and R's 100,000 draws.
+    # Tolerance: ~5 Monte Carlo standard errors of our draws (R's default B) and R's 100,000.
     case = next(c for c in AGREEMENT_CASES if c["fisher_p_value"] is None)
     result = fisher_test(np.array(case["table"]))
     assert result.method.endswith(

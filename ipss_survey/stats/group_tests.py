@@ -23,7 +23,7 @@ MIN_EXPECTED = 5.0
 # Fisher's exact test on r x 2 tables: exact enumeration while it carries at most this many
 # partial tables in all, else a Monte Carlo p-value with a fixed seed (reproducible runs).
 FISHER_MAX_STATES = 500_000
-FISHER_RESAMPLES = 19_999
+FISHER_RESAMPLES = 2_000  # fisher.test's default B
 FISHER_SEED = 20240601
 # R's fisher.test counts tables whose probability is within a relative 1e-7 of the observed one.
 _REL_ERR = 1e-7
@@ -88,6 +88,12 @@ class ContingencyTest:
 def _num(value: float) -> float | None:
     value = float(value)
     return value if np.isfinite(value) else None
+
+
+def _nums(values: np.ndarray) -> list[float | None]:
+    """_num of each value, as one list (1,225 pairs of 50 groups per construct)."""
+    finite = np.isfinite(values)
+    return [v if ok else None for v, ok in zip(values.tolist(), finite.tolist(), strict=True)]
 
 
 def _as_float(values: Any) -> np.ndarray:
@@ -240,10 +246,6 @@ def mann_whitney_u(x: np.ndarray, y: np.ndarray) -> tuple[float, float | None, f
     return w, _two_sided_normal(z), effect
 
 
-def _rank_biserial(value: float | None) -> Effect:
-    return Effect("rank_biserial", value)
-
-
 def pairwise_from_counts(gc: GroupCounts, p_adjust_method: str = "holm") -> list[PairwiseTest]:
     """Every pair's Mann-Whitney test from the groups' counts of each distinct value.
 
@@ -273,9 +275,18 @@ def pairwise_from_counts(gc: GroupCounts, p_adjust_method: str = "holm") -> list
         p = np.where(variance > 0, np.minimum(1.0, 2.0 * stats.norm.sf(np.abs(z))), np.nan)
     effect = 2.0 * stat / (na * nb) - 1.0
     adjusted = p_adjust(p, p_adjust_method)
+    columns = zip(
+        a_idx.tolist(),
+        b_idx.tolist(),
+        stat.tolist(),
+        _nums(p),
+        _nums(adjusted),
+        _nums(effect),
+        strict=True,
+    )
     return [
-        PairwiseTest(labels[a], labels[b], float(st), _num(pv), _num(q), _rank_biserial(_num(r)))
-        for a, b, st, pv, q, r in zip(a_idx, b_idx, stat, p, adjusted, effect, strict=True)
+        PairwiseTest(labels[a], labels[b], st, pv, q, Effect("rank_biserial", r))
+        for a, b, st, pv, q, r in columns
     ]
 
 
@@ -472,17 +483,21 @@ def _log_choose(n: np.ndarray | int, k: np.ndarray | int) -> np.ndarray:
 
 
 def _max_completion(sizes: np.ndarray, m: int) -> list[np.ndarray]:
-    """best[j][t] = max over a_j..a_last (sum t, 0 <= a_i <= n_i) of sum log C(n_i, a_i)."""
+    """best[j][t] = max over a_j..a_last (sum t, 0 <= a_i <= n_i) of sum log C(n_i, a_i).
+
+    log C(n, a) is concave in a, so the best way to place t units among the rows is to take
+    the t largest steps log C(n_i, a) - log C(n_i, a - 1) = log((n_i - a + 1) / a) (each row's
+    steps decrease): the best values for every t are the running sums of all steps, sorted.
+    """
     best: list[np.ndarray] = [np.empty(0)] * len(sizes)
-    t = np.arange(m + 1)
-    last = np.where(t <= sizes[-1], _log_choose(sizes[-1], np.minimum(t, sizes[-1])), -np.inf)
-    best[-1] = last
-    for j in range(len(sizes) - 2, -1, -1):
+    steps = np.empty(0)
+    for j in range(len(sizes) - 1, -1, -1):
+        a = np.arange(1, int(sizes[j]) + 1, dtype=np.float64)
+        steps = np.concatenate([steps, np.log(sizes[j] - a + 1) - np.log(a)])
+        ordered = -np.sort(-steps)[:m]
         current = np.full(m + 1, -np.inf)
-        following = best[j + 1]
-        for a in range(min(sizes[j], m) + 1):
-            candidate = _log_choose(sizes[j], a) + following[: m + 1 - a]
-            current[a:] = np.maximum(current[a:], candidate)
+        current[0] = 0.0
+        current[1 : ordered.size + 1] = np.cumsum(ordered)
         best[j] = current
     return best
 
@@ -587,7 +602,10 @@ def _fisher_rx2_exact(sizes: np.ndarray, observed: np.ndarray, max_states: int) 
         # Carry on the undecided middle values as partial tables of rows 0..j.
         length = np.where(everything, 0, right - left - 1)
         carried += int(length.sum())
-        if carried > max_states:
+        # Give up early when the states carried now, kept for each row still to come, would
+        # pass the limit: tables that large rarely shrink back, and a table given up late
+        # costs as much as many simulated p-values.
+        if carried + int(length.sum()) * (sizes.size - 3 - j) > max_states:
             return None
         owner = np.repeat(np.arange(s.size), length)
         a = left[owner] + 1 + np.arange(owner.size) - np.repeat(np.cumsum(length) - length, length)

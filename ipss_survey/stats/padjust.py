@@ -25,7 +25,10 @@ def p_adjust(p: Sequence[float | None] | np.ndarray, method: str = "holm") -> np
     name = _ALIASES.get(method.lower(), method.lower())
     if name not in METHODS:
         raise ValueError(f"unknown p-value adjustment {method!r}; choose from {', '.join(METHODS)}")
-    values = np.array([np.nan if v is None else v for v in np.ravel(p)], dtype=float)
+    if isinstance(p, np.ndarray) and p.dtype.kind == "f":
+        values = p.astype(float).ravel()
+    else:
+        values = np.array([np.nan if v is None else v for v in np.ravel(p)], dtype=float)
     out = np.full(values.shape, np.nan)
     present = ~np.isnan(values)
     q = values[present]
