@@ -18,6 +18,8 @@ from ipss_survey import __version__
 from ipss_survey.errors import ExitCode, SurveyError
 
 if TYPE_CHECKING:
+    from ipss_survey.analysis import Options
+    from ipss_survey.instrument import Instrument
     from ipss_survey.report.gate import Target
     from ipss_survey.results import Results
 
@@ -281,11 +283,10 @@ def analyze(
     """
 
     def work() -> None:
-        from ipss_survey.analysis import Options, instrument_info, sample_path
-        from ipss_survey.analysis import analyze as run
+        from ipss_survey.analysis import Options, instrument_info
         from ipss_survey.instrument import resolve_instrument
         from ipss_survey.report.gate import parse_target
-        from ipss_survey.report.render import parse_formats, write_reports
+        from ipss_survey.report.render import parse_formats
 
         inst = resolve_instrument(instrument or "dtcaf")
         chosen = parse_formats(formats)  # a typo fails before the analysis runs
@@ -304,6 +305,21 @@ def analyze(
             sheet=sheet,
             header_row=header_row,
         )
+        from ipss_survey.report.render import discard_prestarted, prestart_charts
+
+        prestart_charts(chosen)  # drawing's helper loads matplotlib while the analysis runs
+        try:
+            report(inst, opts, chosen, target)
+        finally:
+            discard_prestarted()
+
+    def report(
+        inst: Instrument, opts: Options, chosen: tuple[str, ...], target: Target | None
+    ) -> None:
+        from ipss_survey.analysis import analyze as run
+        from ipss_survey.analysis import sample_path
+        from ipss_survey.report.render import write_reports
+
         source = data
         if source is None:
             source = sample_path(inst.id)

@@ -77,6 +77,85 @@ _HELPER = (
     "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
     "from ipss_survey.report.chart_jobs import _serve; _serve()"
 )
+_warm: Any = None  # a helper started ahead of the analysis (prestart_helper), not yet used
+
+
+def _spawn() -> Any:
+    """A new helper process, already told this process's sys.path; None if it cannot start."""
+    import pickle
+
+    frozen = getattr(sys, "frozen", False)  # a bundled app's executable is not python
+    if not sys.executable or frozen:
+        return None
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _HELPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+    except OSError:
+        return None
+    try:
+        pickle.dump(sys.path, proc.stdin)
+        proc.stdin.flush()
+    except OSError:
+        _stop(proc)
+        return None
+    return proc
+
+
+def _stop(proc: Any) -> None:
+    """End a helper that holds no work of ours (it may still be loading matplotlib)."""
+    with suppress(OSError):
+        proc.kill()
+    for pipe in (proc.stdin, proc.stdout):
+        with suppress(OSError):
+            pipe.close()
+    proc.wait()
+
+
+def prestart_helper() -> None:
+    """Start the chart helper now, when a CPU is idle, so that it loads matplotlib while the
+    analysis runs on this one; the next ChartJob uses it. Harmless when unused: it is
+    stopped at exit (or by ``discard_helper``)."""
+    global _warm
+    if _warm is not None or _spare_cpus() < 1:
+        return
+    _warm = _spawn()
+    if _warm is not None:
+        import atexit
+
+        atexit.register(discard_helper)
+
+
+def discard_helper() -> None:
+    """Stop a prestarted helper that no chart job took."""
+    global _warm
+    proc, _warm = _warm, None
+    if proc is not None:
+        _stop(proc)
+
+
+def _take_warm() -> Any:
+    global _warm
+    proc, _warm = _warm, None
+    if proc is not None and proc.poll() is not None:  # it died while waiting
+        _stop(proc)
+        return None
+    return proc
+
+
+def _warm_up() -> None:
+    """Load what drawing needs (matplotlib, its fonts, Pillow) before the results arrive."""
+    import PIL.Image  # noqa: F401  (encodes the PNGs)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from ipss_survey.report.charts import chart_style
+
+    with chart_style():
+        fig = Figure(figsize=(1, 1))
+        fig.text(0.1, 0.5, "Warm-up 0.5%", fontweight="bold")
+        fig.add_subplot().barh([0], [1])
+        FigureCanvasAgg(fig).draw()
 
 
 def _serve() -> None:
@@ -87,6 +166,7 @@ def _serve() -> None:
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the replies
     try:
+        _warm_up()
         results, formats = pickle.load(inp)
         plans = chart_plans(results)
         pickle.dump(("ready", [p.name for p in plans]), out)
@@ -107,8 +187,9 @@ class ChartJob:
     process when there is enough to draw and a second CPU.
 
     Drawing is CPU-bound Python (matplotlib), so threads would not help. Creating the job
-    starts the helper (a fresh interpreter: about half a second to import matplotlib), which
-    takes the longest charts first while the caller does other work; ``finish`` then draws the
+    starts the helper (a fresh interpreter: about half a second to import matplotlib), or takes
+    the one ``prestart_helper`` started while the analysis ran; the helper takes the longest
+    charts first while the caller does other work; ``finish`` then draws the
     shortest ones in this process until every chart is taken, so neither side waits while
     there is work. The helper draws the same bytes this process would (same code, same
     settings, no dates): output does not depend on which process drew what. Without a helper
@@ -131,25 +212,25 @@ class ChartJob:
         self._front, self._back = 0, len(self.plans)
         self._proc: Any = None
         self._thread: Any = None
+        warm = _take_warm()
         if processes is None:
-            # a helper pays only when a CPU would otherwise stay idle
-            enough = sum(p.cost for p in self.plans) >= MIN_SHARED_COST
-            processes = 2 if enough and _spare_cpus() >= 1 else 1
-        frozen = getattr(sys, "frozen", False)  # a bundled app's executable is not python
-        if processes > 1 and len(self.plans) > 1 and sys.executable and not frozen:
-            self._start(results)
+            # a helper pays only when a CPU would otherwise stay idle; a prestarted one has
+            # paid its start-up already
+            enough = warm is not None or sum(p.cost for p in self.plans) >= MIN_SHARED_COST
+            processes = 2 if enough and (warm is not None or _spare_cpus() >= 1) else 1
+        if processes > 1 and len(self.plans) > 1:
+            self._start(results, warm)
+        elif warm is not None:
+            _stop(warm)
 
-    def _start(self, results: Results) -> None:
+    def _start(self, results: Results, warm: Any = None) -> None:
         import dataclasses
         import threading
 
         # the charts read neither of these; they are the bulk of a grouped Results
         slim = dataclasses.replace(results, group_tests=[], reliability=[])
-        try:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-c", _HELPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-            )
-        except OSError:
+        self._proc = warm if warm is not None else _spawn()
+        if self._proc is None:
             return
         self._thread = threading.Thread(target=self._feed, args=(slim,), daemon=True)
         self._thread.start()
@@ -171,7 +252,6 @@ class ChartJob:
 
         proc = self._proc
         try:
-            pickle.dump(sys.path, proc.stdin)
             pickle.dump((results, self.formats), proc.stdin)
             proc.stdin.flush()
             if pickle.load(proc.stdout) != ("ready", [p.name for p in self.plans]):

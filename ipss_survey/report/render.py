@@ -46,6 +46,22 @@ def parse_formats(spec: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in wanted)
 
 
+def prestart_charts(formats: Sequence[str]) -> None:
+    """When ``formats`` (parsed) hold charts, start the chart helper process now, so it loads
+    matplotlib on a second CPU while the analysis runs; ``write_reports`` then uses it, and
+    ``discard_prestarted`` stops it if no report is written (a failed analysis)."""
+    if any(f in formats for f in ("png", "svg", "html")):
+        from ipss_survey.report.chart_jobs import prestart_helper
+
+        prestart_helper()
+
+
+def discard_prestarted() -> None:
+    from ipss_survey.report.chart_jobs import discard_helper
+
+    discard_helper()
+
+
 def write_reports(
     results: Results,
     out_dir: str | Path,
