@@ -505,3 +505,31 @@ def test_one_process_when_asked_or_little_to_draw(mini, mini_csv):
     job = chart_jobs.ChartJob(dtcaf_by_ministry(), ("png",), processes=1)
     assert job._proc is None and len(job.plans) == 15
     job.close()
+
+
+def test_a_prestarted_helper_is_taken_by_the_next_job(dtcaf, monkeypatch):
+    """The helper started ahead of the analysis draws the same bytes as this process."""
+    monkeypatch.setattr(chart_jobs, "_spare_cpus", lambda: 1)
+    chart_jobs.prestart_helper()
+    warm = chart_jobs._warm
+    assert warm is not None
+    job = chart_jobs.ChartJob(dtcaf, ("png", "svg"))
+    assert job._proc is warm and chart_jobs._warm is None
+    job._thread.join()  # the helper takes every chart
+    shared = job.finish()
+    alone = chart_jobs.render_charts(dtcaf, ("png", "svg"), processes=1)
+    assert [d for _, d in shared] == [d for _, d in alone]
+    assert warm.poll() is not None  # stopped once the charts were drawn
+
+
+def test_an_unused_prestarted_helper_is_stopped(dtcaf, monkeypatch):
+    monkeypatch.setattr(chart_jobs, "_spare_cpus", lambda: 1)
+    chart_jobs.prestart_helper()
+    warm = chart_jobs._warm
+    chart_jobs.discard_helper()
+    assert warm.poll() is not None and chart_jobs._warm is None
+    chart_jobs.prestart_helper()  # a job told to draw alone stops it too
+    warm = chart_jobs._warm
+    job = chart_jobs.ChartJob(dtcaf, ("png",), processes=1)
+    assert job._proc is None and warm.poll() is not None
+    job.close()
