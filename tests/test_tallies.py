@@ -60,7 +60,7 @@ rows = st.lists(
 
 
 def split(data: list) -> tuple[np.ndarray, np.ndarray]:
-    matrix = np.array([a + [b] for a, b, _ in data])
+    matrix = np.array([[*a, b] for a, b, _ in data])
     return matrix, np.array([g for _, _, g in data])
 
 
