@@ -78,7 +78,11 @@ class Results:
     maturity: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        d = _clean(self)
+        return _clean(self._fields())
+
+    def _fields(self) -> dict[str, Any]:
+        """The top level of results.json, values as held (not yet made plain)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         if not self.data.get("group_by"):
             d.pop("groups")
             d.pop("group_tests")
@@ -93,7 +97,13 @@ class Results:
         with 50 groups holds tens of thousands of numbers. Pretty-print with ``python -m
         json.tool`` when reading it by eye.
         """
-        return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False) + "\n"
+        try:  # usually every number is plain already: json walks the tree once, in C
+            text = json.dumps(
+                self._fields(), ensure_ascii=False, allow_nan=False, default=_plain_leaf
+            )
+        except (ValueError, TypeError):  # NaN, numpy keys...: clean the whole tree first
+            text = json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)
+        return text + "\n"
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Results:
@@ -129,6 +139,19 @@ class Results:
 
 
 _LEAF_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _plain_leaf(value: Any) -> Any:
+    """json's hook for what it cannot write itself: a dataclass (one level: json walks on)
+    or a numpy number. Anything that would change in ``_clean`` raises instead (the caller
+    then cleans the whole tree), so both ways give the same text."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in fields(value)}
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        plain = value.item()
+        if type(plain) in _LEAF_TYPES or (type(plain) is float and math.isfinite(plain)):
+            return plain
+    raise TypeError(f"not JSON-ready: {type(value).__name__}")
 
 
 def _clean(value: Any) -> Any:

@@ -22,9 +22,15 @@ def csv_text(rows: list[dict], header: list[str] | None = None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
-    for row in rows:
-        w.writerow(["" if row.get(c) is None else safe_cell(row.get(c)) for c in cols])
+    cell = _csv_cell
+    w.writerows([cell(row.get(c)) for c in cols] for row in rows)
     return buf.getvalue()
+
+
+def _csv_cell(value: object) -> object:
+    if value is None:
+        return ""
+    return safe_cell(value) if type(value) is str else value
 
 
 def write_json(results: Results, out: Path) -> Path:
