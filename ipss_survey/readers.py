@@ -76,7 +76,10 @@ class Limits:
     max_file_bytes: int = 2 * GiB
     max_line_bytes: int = 4 * MiB
     max_columns: int = 16_384
-    max_cells: int = 250_000_000
+    max_cells: int = 250_000_000  # SPSS, Stata, SAS and Excel: 8 bytes or more a cell when read
+    # CSV: answer columns are held as one byte a cell, so a 2 GiB file (about 10 million
+    # respondents to 94 items) may be read whole; about 2 GB of memory at 5 million.
+    max_csv_cells: int = 1_100_000_000
     max_unpacked_bytes: int = 2 * GiB  # .xlsx: declared unpacked size of all parts
     max_zip_ratio: int = 200  # .xlsx: unpacked / packed size of one part above 1 MiB
 
@@ -589,10 +592,11 @@ def _read_csv(
             f"{shown}: row {header_row} (the header): {width} columns, more than the limit of "
             f"{lim.max_columns}; keep only the survey's columns"
         )
-    if width * max(scan.lines - header_row, 1) > lim.max_cells:
+    if width * max(scan.lines - header_row, 1) > lim.max_csv_cells:
         raise DataError(
             f"{shown}: about {width} columns x {scan.lines - header_row} rows, more than the "
-            f"limit of {lim.max_cells:,} cells; keep only the survey's columns or split the file"
+            f"limit of {lim.max_csv_cells:,} cells; keep only the survey's columns or split "
+            "the file"
         )
 
     chunk_rows = max(1, min(200_000, CHUNK_CELLS // width))

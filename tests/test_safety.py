@@ -438,7 +438,7 @@ def test_a_file_over_the_size_limit_is_refused_unread(tmp_path, monkeypatch):
 
 
 def test_too_many_cells_are_refused_before_parsing(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "LIMITS", Limits(max_cells=10_000))
+    monkeypatch.setattr(readers, "LIMITS", Limits(max_csv_cells=10_000))
     path = tmp_path / "cells.csv"
     path.write_text(HEADER + "p1,x,5,1,4,4,4,3,1\n" * 2_000)
     with pytest.raises(DataError, match=r"more than the limit of 10,000 cells"):
