@@ -167,6 +167,11 @@ def _columns(idx: np.ndarray) -> slice | np.ndarray:
     return idx
 
 
+def _pairs(cols: slice | np.ndarray) -> Any:
+    """Index of the items x items block of these columns (a view for a slice)."""
+    return (cols, cols) if isinstance(cols, slice) else np.ix_(cols, cols)
+
+
 def _group_order(g_all: np.ndarray, n_slots: int) -> tuple[np.ndarray | None, np.ndarray]:
     """Rows in group order (None when they already are) and where each group's rows start."""
     counts = np.bincount(g_all, minlength=n_slots)
@@ -304,7 +309,7 @@ def tally(
         w_cells=np.concatenate([w * x_weight, w * m_weight]).astype(ftype),
         shift_row=shifts.astype(np.int32),
         ftype=ftype,
-        components=[(np.ix_(idx, idx), _columns(idx)) for idx in components],
+        components=[(_pairs(cols), cols) for cols in map(_columns, components)],
         sign=sign,
         offset=offset,
         by_low=[(lo, np.flatnonzero(lows == lo)) for lo in np.unique(lows).tolist()],

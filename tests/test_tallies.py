@@ -171,3 +171,19 @@ def test_max_completion_by_enumeration(sizes, data):
             ]
             want = max(values) if values else -np.inf
             assert best[j][t] == want or abs(best[j][t] - want) < 1e-9
+
+
+def test_columns_given_as_positions_give_the_same_sums(monkeypatch):
+    """Components are consecutive items (a view); the general path takes positions."""
+    rng = np.random.default_rng(11)
+    matrix = rng.integers(1, 6, (300, 6))
+    matrix[:, 5] = rng.integers(0, 4, 300)
+    matrix[rng.random((300, 6)) < 0.1] = MISSING
+    groups = rng.integers(-1, 3, 300)
+    views = tally(coded(matrix), INST, groups, 3)
+    monkeypatch.setattr("ipss_survey.tallies._columns", lambda idx: idx)
+    positions = tally(coded(matrix), INST, groups, 3)
+    for f in ("n", "sxy", "sx", "sxx"):
+        assert np.array_equal(
+            getattr(views.moments, f), getattr(positions.moments, f), equal_nan=True
+        )
