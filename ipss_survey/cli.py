@@ -286,7 +286,7 @@ def analyze(
         from ipss_survey.analysis import Options, instrument_info
         from ipss_survey.instrument import resolve_instrument
         from ipss_survey.report.gate import parse_target
-        from ipss_survey.report.render import parse_formats
+        from ipss_survey.report.render import discard_prestarted, parse_formats, prestart_charts
 
         inst = resolve_instrument(instrument or "dtcaf")
         chosen = parse_formats(formats)  # a typo fails before the analysis runs
@@ -305,8 +305,6 @@ def analyze(
             sheet=sheet,
             header_row=header_row,
         )
-        from ipss_survey.report.render import discard_prestarted, prestart_charts
-
         prestart_charts(chosen)  # drawing's helper loads matplotlib while the analysis runs
         try:
             report(inst, opts, chosen, target)

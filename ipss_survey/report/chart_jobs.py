@@ -78,6 +78,7 @@ _HELPER = (
     "from ipss_survey.report.chart_jobs import _serve; _serve()"
 )
 _warm: Any = None  # a helper started ahead of the analysis (prestart_helper), not yet used
+_exit_hook: list[bool] = []  # set once discard_helper is registered to run at exit
 
 
 def _spawn() -> Any:
@@ -120,10 +121,11 @@ def prestart_helper() -> None:
     if _warm is not None or _spare_cpus() < 1:
         return
     _warm = _spawn()
-    if _warm is not None:
+    if _warm is not None and not _exit_hook:
         import atexit
 
         atexit.register(discard_helper)
+        _exit_hook.append(True)
 
 
 def discard_helper() -> None:
@@ -188,11 +190,11 @@ class ChartJob:
 
     Drawing is CPU-bound Python (matplotlib), so threads would not help. Creating the job
     starts the helper (a fresh interpreter: about half a second to import matplotlib), or takes
-    the one ``prestart_helper`` started while the analysis ran; the helper takes the longest
-    charts first while the caller does other work; ``finish`` then draws the
-    shortest ones in this process until every chart is taken, so neither side waits while
-    there is work. The helper draws the same bytes this process would (same code, same
-    settings, no dates): output does not depend on which process drew what. Without a helper
+    the one ``prestart_helper`` started while the analysis ran. The helper takes the longest
+    charts first while the caller does other work; ``finish`` then draws the shortest ones in
+    this process until every chart is taken, so neither side waits while there is work. The
+    helper draws the same bytes this process would (same code, same settings, no dates):
+    output does not depend on which process drew what. Without a helper
     (one CPU, a busy machine, little to draw, ``processes=1``, or a helper that cannot start,
     fails or hangs) everything is drawn here.
     """
