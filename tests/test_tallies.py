@@ -120,28 +120,34 @@ def test_tally_does_not_depend_on_row_order(data, rnd):
     rnd.shuffle(order)
     a = tally(coded(matrix), INST, groups, 3)
     b = tally(coded(matrix[order]), INST, groups[order], 3)
+    assert_same_tallies(a, b)
+
+
+def assert_same_tallies(a, b) -> None:
     for ha, hb in zip(a.histograms, b.histograms, strict=True):
         assert np.array_equal(ha.values, hb.values) and np.array_equal(ha.counts, hb.counts)
+        assert ha.answered_any == hb.answered_any
     assert np.array_equal(a.code_counts, b.code_counts)
+    assert np.array_equal(a.missing_counts, b.missing_counts)
     for f in ("n", "sxy", "sx", "sxx"):
         assert np.array_equal(getattr(a.moments, f), getattr(b.moments, f), equal_nan=True)
 
 
+def random_answers(seed: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Answers to INST (10% missing) and groups 0..2 or none (-1)."""
+    rng = np.random.default_rng(seed)
+    matrix = rng.integers(1, 6, (rows, 6))
+    matrix[:, 5] = rng.integers(0, 4, rows)
+    matrix[rng.random((rows, 6)) < 0.1] = MISSING
+    return matrix, rng.integers(-1, 3, rows)
+
+
 def test_blocks_smaller_than_a_group_add_up(monkeypatch):
     """Rows of one group spread over several blocks give the same sums as one block."""
-    rng = np.random.default_rng(5)
-    matrix = rng.integers(1, 6, (500, 6))
-    matrix[:, 5] = rng.integers(0, 4, 500)
-    matrix[rng.random((500, 6)) < 0.1] = MISSING
-    groups = rng.integers(-1, 3, 500)
+    matrix, groups = random_answers(5, 500)
     whole = tally(coded(matrix), INST, groups, 3)
     monkeypatch.setattr("ipss_survey.tallies.BLOCK_ROWS", 7)
-    pieces = tally(coded(matrix), INST, groups, 3)
-    for f in ("n", "sxy", "sx", "sxx"):
-        assert np.array_equal(getattr(whole.moments, f), getattr(pieces.moments, f), equal_nan=True)
-    for ha, hb in zip(whole.histograms, pieces.histograms, strict=True):
-        assert np.array_equal(ha.counts, hb.counts)
-    assert np.array_equal(whole.code_counts, pieces.code_counts)
+    assert_same_tallies(whole, tally(coded(matrix), INST, groups, 3))
 
 
 def test_items_sharing_a_construct_form_one_component():
@@ -175,15 +181,7 @@ def test_max_completion_by_enumeration(sizes, data):
 
 def test_columns_given_as_positions_give_the_same_sums(monkeypatch):
     """Components are consecutive items (a view); the general path takes positions."""
-    rng = np.random.default_rng(11)
-    matrix = rng.integers(1, 6, (300, 6))
-    matrix[:, 5] = rng.integers(0, 4, 300)
-    matrix[rng.random((300, 6)) < 0.1] = MISSING
-    groups = rng.integers(-1, 3, 300)
+    matrix, groups = random_answers(11, 300)
     views = tally(coded(matrix), INST, groups, 3)
     monkeypatch.setattr("ipss_survey.tallies._columns", lambda idx: idx)
-    positions = tally(coded(matrix), INST, groups, 3)
-    for f in ("n", "sxy", "sx", "sxx"):
-        assert np.array_equal(
-            getattr(views.moments, f), getattr(positions.moments, f), equal_nan=True
-        )
+    assert_same_tallies(views, tally(coded(matrix), INST, groups, 3))
