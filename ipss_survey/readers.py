@@ -191,9 +191,13 @@ def read_table(
     if suffix in CSV_SUFFIXES:
         table = _read_csv(p, shown, head, encoding, header_row, lim, progress)
     elif suffix in EXCEL_SUFFIXES:
-        table = _read_excel(p, shown, head, sheet, header_row, lim)
+        from ipss_survey.excel import read_excel  # the format modules load when needed
+
+        table = read_excel(p, shown, head, sheet, header_row, lim)
     else:
-        table = _read_readstat(p, shown, head, suffix, encoding, header_row, lim)
+        from ipss_survey.readstat import read_readstat
+
+        table = read_readstat(p, shown, head, suffix, encoding, header_row, lim)
     if not table.sha256:
         table.sha256 = file_sha256(p)
     table.where = shown
@@ -954,31 +958,3 @@ def _ledger_rows(
     if rows.size == last and keep[:last].all():  # only trailing blank rows: no copy
         return frame.iloc[:last], rows, skipped, warnings
     return frame.iloc[np.flatnonzero(keep)].reset_index(drop=True), rows, skipped, warnings
-
-
-# --------------------------------------------------------------------------- Excel
-
-
-def _read_excel(
-    path: Path, shown: str, head: bytes, sheet: str | None, header_row: int, lim: Limits
-) -> RawTable:
-    from ipss_survey.excel import read_excel
-
-    return read_excel(path, shown, head, sheet, header_row, lim)
-
-
-# --------------------------------------------------------------------------- SPSS / Stata / SAS
-
-
-def _read_readstat(
-    path: Path,
-    shown: str,
-    head: bytes,
-    suffix: str,
-    encoding: str | None,
-    header_row: int,
-    lim: Limits,
-) -> RawTable:
-    from ipss_survey.readstat import read_readstat
-
-    return read_readstat(path, shown, head, suffix, encoding, header_row, lim)

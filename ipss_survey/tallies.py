@@ -4,11 +4,12 @@ A national survey has a million respondents but few distinct construct scores (a
 answers takes at most a few hundred values), so each construct is summarised by a histogram
 of its scores per group, and the items by their pairwise sums. Means, SDs, medians, rank tests,
 agreement tables and pairwise-complete covariances all follow exactly from these, without a
-float matrix of respondents x constructs and without sorting respondents.
+float matrix of respondents x constructs and without sorting respondents by score.
 
-Rows are visited in blocks, keyed (reverse-keyed items recoded as min + max - value) with
-missing answers as zeros; construct totals and answer counts are one matrix product per block.
-All sums are of small integers, so they are exact in float64.
+Rows are visited group by group in blocks, keyed (reverse-keyed items recoded as min + max -
+value) with missing answers as zeros; pairwise sums are matrix products within each set of
+items that share constructs, and every construct's (answered, total) key is one product per
+block. All sums are of small integers, so they are exact in float32 blocks and float64 totals.
 """
 
 from __future__ import annotations
