@@ -27,7 +27,7 @@ It (re)writes, byte-identically on every run:
 Why: the package needs realistic, shareable inputs for its examples, documentation, benchmarks
 and end-to-end tests. Both files are generated, never hand-edited: edit this script and rerun it.
 Determinism: numpy ``default_rng`` with the fixed seeds below, no clock, no network; the item
-codes and their order are read from the instrument files in ``ipss_survey/instruments/``.
+codes and their order are read from the instrument files in ``ipss_survey/instrument/builtins/``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import numpy as np
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-INSTRUMENTS = REPO / "ipss_survey" / "instruments"
+INSTRUMENTS = REPO / "ipss_survey" / "instrument" / "builtins"
 DATA = Path(__file__).resolve().parent
 
 DTCAF_FILE = "dtcaf-sample.csv"

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from ipss_survey import __version__
-from ipss_survey.errors import ExitCode, SurveyError
+from ipss_survey.errors import ExitCode, SurveyError, one_line
 
 if TYPE_CHECKING:
-    from ipss_survey.analysis import Options
     from ipss_survey.instrument import Instrument
-    from ipss_survey.report.gate import Target
+    from ipss_survey.pipeline import Options, Target
+    from ipss_survey.report.charts.jobs import Helpers
     from ipss_survey.results import Results
 
 app = typer.Typer(
@@ -41,17 +41,6 @@ instruments_app = typer.Typer(
 app.add_typer(instruments_app, name="instruments")
 
 T = TypeVar("T")
-# Reader warnings about how the file was understood: shown on stderr as well as warnings.csv.
-READER_NOTES = {
-    "encoding_guess",
-    "sheet_choice",
-    "repeated_header",
-    "blank_rows",
-    "merged_cells",
-    "empty_columns",
-    "option_ignored",
-    "read_note",
-}
 
 
 def _console(stderr: bool = False):
@@ -67,8 +56,6 @@ def _run(func: Callable[[], T], debug: bool) -> T:
     except SurveyError as exc:
         if debug:
             traceback.print_exc()
-        from ipss_survey.readers import one_line
-
         print(f"error: {one_line(exc)}", file=sys.stderr)
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
@@ -152,21 +139,9 @@ FailUnderOpt = Annotated[
 ]
 
 
-def _describe(written: list[Path], folder: Path) -> str:
-    """'results.json, 6 CSV tables, report.html, 30 chart files' for the closing line."""
-    names = [p.name for p in written if p.parent == folder and p.suffix != ".csv"]
-    csvs = sum(p.suffix == ".csv" for p in written)
-    charts = sum(p.parent.name == "charts" for p in written)
-    parts = ["results.json"] if "results.json" in names else []
-    parts += [f"{csvs} CSV tables"] if csvs else []
-    parts += [n for n in names if n != "results.json"]
-    parts += [f"{charts} chart files in charts/"] if charts else []
-    return ", ".join(parts) or "nothing"
-
-
 def _gate(results: Results, target: str | Target) -> None:
     """--fail-under: one line on stderr; exit 1 when a construct falls short."""
-    from ipss_survey.report.gate import check_gate
+    from ipss_survey.pipeline import check_gate
 
     outcome = check_gate(results, target)
     print(outcome.message, file=sys.stderr)
@@ -174,103 +149,97 @@ def _gate(results: Results, target: str | Target) -> None:
         raise typer.Exit(int(ExitCode.BELOW_TARGET))
 
 
-def _load_results(path: Path) -> Results:
-    """A saved results.json as Results, with one-line errors for a wrong or broken file."""
-    import json
+# --------------------------------------------------------------------------- analyze's options
 
-    from ipss_survey.errors import DataError
-    from ipss_survey.results import Results
-
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: not a readable results.json ({exc})") from None
-    try:
-        return Results.from_dict(doc)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise DataError(
-            f"{path}: not a results.json of schema version 1 ({type(exc).__name__}: {exc})"
-        ) from None
+DataArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Survey file: .csv, .xlsx, .sav, .zsav, .dta, .sas7bdat or .xpt. Without it, "
+        "the instrument's bundled sample is analysed.",
+        show_default=False,
+    ),
+]
+InstrumentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--instrument",
+        "-i",
+        help="Built-in instrument id (see 'instruments "
+        "list') or the path of an instrument YAML file. Default: dtcaf.",
+    ),
+]
+GroupOpt = Annotated[str | None, typer.Option("--group", "-g", help="Column to split results by.")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Output folder. Default: reports/<data file name>."),
+]
+ColumnsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--columns", help="YAML file mapping file columns to item codes ('Q1: LEA01' per line)."
+    ),
+]
+IdOpt = Annotated[
+    str | None, typer.Option("--id", help="Respondent id column (default: the instrument's).")
+]
+ThresholdOpt = Annotated[
+    float, typer.Option(help="Acceptance threshold in percent for the significance tests.")
+]
+AlphaOpt = Annotated[float, typer.Option(help="Significance level.")]
+PAdjustOpt = Annotated[
+    str, typer.Option(help="Multiple-testing correction: holm, bonferroni, fdr_bh, none.")
+]
+MinAnsweredOpt = Annotated[
+    float,
+    typer.Option(
+        help="Share of a construct's items a respondent must answer to get a "
+        "score (ceil(k x share))."
+    ),
+]
+MinGroupSizeOpt = Annotated[
+    int, typer.Option(help="Groups with fewer respondents are left out of group tests.")
+]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Treat out-of-range values, unknown labels and duplicate respondent ids as errors."
+    ),
+]
+EncodingOpt = Annotated[
+    str | None, typer.Option(help="Text encoding of a CSV file (detected by default).")
+]
+SheetOpt = Annotated[
+    str | None, typer.Option(help="Excel sheet name (default: the first visible one).")
+]
+HeaderRowOpt = Annotated[
+    int,
+    typer.Option(
+        "--header-row",
+        help="Row holding the column names (1 = first); rows above it, such as a title, "
+        "are skipped.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print results.json to stdout (no summary).")]
 
 
 @app.command()
 def analyze(
-    data: Annotated[
-        Path | None,
-        typer.Argument(
-            help="Survey file: .csv, .xlsx, .sav, .zsav, .dta, .sas7bdat or .xpt. Without it, "
-            "the instrument's bundled sample is analysed.",
-            show_default=False,
-        ),
-    ] = None,
-    instrument: Annotated[
-        str | None,
-        typer.Option(
-            "--instrument",
-            "-i",
-            help="Built-in instrument id (see 'instruments "
-            "list') or the path of an instrument YAML file. Default: dtcaf.",
-        ),
-    ] = None,
-    group: Annotated[
-        str | None, typer.Option("--group", "-g", help="Column to split results by.")
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Output folder. Default: reports/<data file name>."),
-    ] = None,
-    columns: Annotated[
-        Path | None,
-        typer.Option(
-            "--columns", help="YAML file mapping file columns to item codes ('Q1: LEA01' per line)."
-        ),
-    ] = None,
-    id_column: Annotated[
-        str | None,
-        typer.Option("--id", help="Respondent id column (default: the instrument's)."),
-    ] = None,
-    threshold: Annotated[
-        float, typer.Option(help="Acceptance threshold in percent for the significance tests.")
-    ] = 50.0,
-    alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
-    p_adjust: Annotated[
-        str, typer.Option(help="Multiple-testing correction: holm, bonferroni, fdr_bh, none.")
-    ] = "holm",
-    min_answered: Annotated[
-        float,
-        typer.Option(
-            help="Share of a construct's items a respondent must answer to get a "
-            "score (ceil(k x share))."
-        ),
-    ] = 0.5,
-    min_group_size: Annotated[
-        int, typer.Option(help="Groups with fewer respondents are left out of group tests.")
-    ] = 5,
-    strict: Annotated[
-        bool,
-        typer.Option(
-            help="Treat out-of-range values, unknown labels and duplicate respondent ids as errors."
-        ),
-    ] = False,
-    encoding: Annotated[
-        str | None, typer.Option(help="Text encoding of a CSV file (detected by default).")
-    ] = None,
-    sheet: Annotated[
-        str | None, typer.Option(help="Excel sheet name (default: the first visible one).")
-    ] = None,
-    header_row: Annotated[
-        int,
-        typer.Option(
-            "--header-row",
-            help="Row holding the column names (1 = first); rows above it, such as a title, "
-            "are skipped.",
-        ),
-    ] = 1,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Print results.json to stdout (no summary).")
-    ] = False,
+    data: DataArg = None,
+    instrument: InstrumentOpt = None,
+    group: GroupOpt = None,
+    out: OutOpt = None,
+    columns: ColumnsOpt = None,
+    id_column: IdOpt = None,
+    threshold: ThresholdOpt = 50.0,
+    alpha: AlphaOpt = 0.05,
+    p_adjust: PAdjustOpt = "holm",
+    min_answered: MinAnsweredOpt = 0.5,
+    min_group_size: MinGroupSizeOpt = 5,
+    strict: StrictOpt = False,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = 1,
+    json_out: JsonOpt = False,
     formats: FormatOpt = "all",
     title: TitleOpt = None,
     fail_under: FailUnderOpt = None,
@@ -283,10 +252,11 @@ def analyze(
     """
 
     def work() -> None:
-        from ipss_survey.analysis import Options, instrument_info
         from ipss_survey.instrument import resolve_instrument
-        from ipss_survey.report.gate import parse_target
-        from ipss_survey.report.render import discard_prestarted, parse_formats, prestart_charts
+        from ipss_survey.pipeline import Options, parse_target
+        from ipss_survey.pipeline.provenance import instrument_info
+        from ipss_survey.report.charts.jobs import Helpers
+        from ipss_survey.report.write import needs_charts, parse_formats
 
         inst = resolve_instrument(instrument or "dtcaf")
         chosen = parse_formats(formats)  # a typo fails before the analysis runs
@@ -305,45 +275,57 @@ def analyze(
             sheet=sheet,
             header_row=header_row,
         )
-        prestart_charts(chosen)  # drawing's helper loads matplotlib while the analysis runs
+        helpers = Helpers()
+        if needs_charts(chosen):
+            helpers.prestart()  # drawing's helper loads matplotlib while the analysis runs
         try:
-            report(inst, opts, chosen, target)
+            _analyze_and_report(data, inst, opts, out, chosen, title, json_out, target, helpers)
         finally:
-            discard_prestarted()
-
-    def report(
-        inst: Instrument, opts: Options, chosen: tuple[str, ...], target: Target | None
-    ) -> None:
-        from ipss_survey.analysis import analyze as run
-        from ipss_survey.analysis import sample_path
-        from ipss_survey.report.render import write_reports
-
-        source = data
-        if source is None:
-            source = sample_path(inst.id)
-            print(
-                f"No data file given: analysing the bundled sample of {inst.id!r} ({source.name}).",
-                file=sys.stderr,
-            )
-        results = _with_progress(lambda cb: run(source, inst, opts, progress=cb))
-        for w in results.data["warnings"]:
-            if w["code"] in READER_NOTES:
-                print(f"note: {w['message']}", file=sys.stderr)
-        folder = out or Path("reports") / Path(source).stem
-        written = write_reports(results, folder, chosen, title=title)
-        if json_out:
-            sys.stdout.write(results.to_json())
-        else:
-            from ipss_survey.summary import results_summary
-
-            console = _console()
-            for part in results_summary(results):
-                console.print(part)
-            console.print(f"Written to {folder}/: {_describe(written, folder)}")
-        if target is not None:
-            _gate(results, target)
+            helpers.discard()
 
     _run(work, debug)
+
+
+def _analyze_and_report(
+    data: Path | None,
+    inst: Instrument,
+    opts: Options,
+    out: Path | None,
+    chosen: tuple[str, ...],
+    title: str | None,
+    json_out: bool,
+    target: Target | None,
+    helpers: Helpers,
+) -> None:
+    """analyze's work once its options are checked: run, write, print, gate."""
+    from ipss_survey.instrument import sample_path
+    from ipss_survey.pipeline import analyze as run
+    from ipss_survey.report.terminal import results_summary, written_summary
+    from ipss_survey.report.write import write_reports
+    from ipss_survey.warnings import READING
+
+    source = data
+    if source is None:
+        source = sample_path(inst.id)
+        print(
+            f"No data file given: analysing the bundled sample of {inst.id!r} ({source.name}).",
+            file=sys.stderr,
+        )
+    results = _with_progress(lambda cb: run(source, inst, opts, progress=cb))
+    for w in results.data.warnings:
+        if w.code in READING:
+            print(f"note: {w.message}", file=sys.stderr)
+    folder = out or Path("reports") / Path(source).stem
+    written = write_reports(results, folder, chosen, title=title, helpers=helpers)
+    if json_out:
+        sys.stdout.write(results.to_json())
+    else:
+        console = _console()
+        for part in results_summary(results):
+            console.print(part)
+        console.print(f"Written to {folder}/: {written_summary(written, folder)}")
+    if target is not None:
+        _gate(results, target)
 
 
 @app.command()
@@ -368,13 +350,15 @@ def report(
     """
 
     def work() -> None:
-        from ipss_survey.report.render import parse_formats, write_reports
+        from ipss_survey.report.terminal import written_summary
+        from ipss_survey.report.write import parse_formats, write_reports
+        from ipss_survey.results import load_results
 
         chosen = parse_formats(formats)
-        results = _load_results(results_file)
+        results = load_results(results_file)
         folder = out or results_file.parent
         written = write_reports(results, folder, chosen, title=title)
-        print(f"Written to {folder}/: {_describe(written, folder)}")
+        print(f"Written to {folder}/: {written_summary(written, folder)}")
         if fail_under:
             _gate(results, fail_under)
 
@@ -389,25 +373,10 @@ def instruments_list(debug: DebugOpt = False) -> None:
     """
 
     def work() -> None:
-        from rich.table import Table
-
         from ipss_survey.instrument import iter_builtins
+        from ipss_survey.report.terminal import instruments_table
 
-        table = Table(title="Built-in instruments", title_justify="left")
-        table.add_column("id", no_wrap=True)
-        table.add_column("title")
-        for col in ("items", "dimensions", "scale"):
-            table.add_column(col, justify="right")
-        for inst in iter_builtins():
-            points = inst.scale.points if inst.scale else ()
-            table.add_row(
-                inst.id,
-                inst.title,
-                str(len(inst.items)),
-                str(len(inst.dimensions)),
-                f"{points[0]}-{points[-1]}" if points else "per dimension",
-            )
-        _console().print(table)
+        _console().print(instruments_table(list(iter_builtins())))
 
     _run(work, debug)
 
@@ -426,17 +395,12 @@ def instruments_show(
     """
 
     def work() -> None:
-        from ipss_survey.instrument import builtin_ids, builtin_text, resolve_instrument
-        from ipss_survey.summary import instrument_tree
+        from ipss_survey.instrument import instrument_source, resolve_instrument
+        from ipss_survey.report.terminal import instrument_tree
 
         inst = resolve_instrument(instrument)
         if yaml_out:
-            text = (
-                builtin_text(instrument)
-                if instrument in builtin_ids()
-                else Path(instrument).read_text(encoding="utf-8-sig")
-            )
-            sys.stdout.write(text)
+            sys.stdout.write(instrument_source(instrument))
             return
         _console().print(instrument_tree(inst))
 
@@ -455,13 +419,9 @@ def instruments_check(
 
     def work() -> None:
         from ipss_survey.instrument import load_instrument
+        from ipss_survey.report.terminal import instrument_counts
 
-        inst = load_instrument(file)
-        subs = sum(c.level == "subdimension" for c in inst.constructs)
-        print(
-            f"{file}: OK: instrument {inst.id!r}, {len(inst.items)} items in "
-            f"{len(inst.dimensions)} dimensions and {subs} sub-dimensions"
-        )
+        print(f"{file}: OK: {instrument_counts(load_instrument(file))}")
 
     _run(work, debug)
 

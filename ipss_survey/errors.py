@@ -1,7 +1,13 @@
-"""The project's own exceptions and exit codes, turned into one stderr line at the CLI."""
+"""The project's own exceptions and exit codes, turned into one stderr line at the CLI.
+
+Every error a user can fix is a ``SurveyError`` whose message names the file, the row or
+column and what to do; the CLI prints it on one line (``one_line``) and exits with its
+``exit_code``. Anything else is a bug, reported as ``ExitCode.INTERNAL_ERROR``.
+"""
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 
 
@@ -32,3 +38,22 @@ class InstrumentError(SurveyError):
 
 class DataError(SurveyError):
     """A data file cannot be read or does not fit the instrument."""
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def one_line(text: object) -> str:
+    """Text fit for a one-line message: line breaks and control characters shown escaped.
+
+    Column, sheet and file names come from the user's files and may hold a line break.
+    """
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], str(text))
+
+
+def name_list(names: object, limit: int | None = None) -> str:
+    """Names from a file (columns, sheets) as one line: 'a, b, c ... (40 in all)'."""
+    shown = [one_line(n) for n in names]  # type: ignore[attr-defined]
+    if limit is None or len(shown) <= limit:
+        return ", ".join(shown)
+    return ", ".join(shown[:limit]) + f" ... ({len(shown)} in all)"

@@ -1,183 +1,288 @@
 """The one ``Results`` object a run produces; ``results.json`` is its faithful form.
 
-Field names and order follow ``contracts/results-v1.md``; every table, chart and report is
-drawn from this object, so a number never differs between outputs.
+Field names and order follow the contract (``docs/results.md``): each section is a
+dataclass whose fields, in order, are the keys of its JSON object. Every table, chart and
+report is drawn from this object, so a number never differs between outputs.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from ipss_survey.errors import DataError
+from ipss_survey.jsonform import OMIT_NONE, dumps, plain
+from ipss_survey.read import ExcludedRow
+from ipss_survey.scoring import ConstructStats, GroupStats, ItemStats
+from ipss_survey.stats.groups import Effect, ExcludedGroup, PairwiseTest
+from ipss_survey.stats.reliability import ItemReliability
+from ipss_survey.warnings import RunWarning
 
 SCHEMA_VERSION = 1
 
 
 @dataclass
-class ItemStats:
-    """Answers to one item as given (reverse-keyed items not flipped, except pct_favourable)."""
-
-    code: str
-    dimension: str
-    subdimension: str | None
-    text: str
-    reverse: bool
-    n: int
-    missing: int
-    mean: float | None
-    sd: float | None
-    median: float | None
-    counts: dict[str, int]
-    pct_agree: float | None
-    pct_neutral: float | None
-    pct_disagree: float | None
-    pct_favourable: float | None
+class ToolInfo:
+    name: str
+    version: str
+    dependencies: dict[str, str | None]
 
 
 @dataclass
-class ConstructStats:
-    """A dimension or sub-dimension: respondents' scores and pooled acceptance."""
+class LevelInfo:
+    """A maturity band: from ``min`` (the construct mean) upwards, until the next band."""
+
+    min: float
+    label: str
+
+
+@dataclass
+class MaturityInfo:
+    basis: str
+    levels: list[LevelInfo]
+
+
+@dataclass
+class InstrumentInfo:
+    """The instrument as a run used it; ``scale`` is None when each dimension has its own."""
 
     id: str
-    level: str
-    name: str
-    parent: str | None
-    items: list[str]
-    n: int
-    mean: float | None
-    sd: float | None
-    median: float | None
-    pct_agree: float | None
-    acceptance_range: list[float] | None
-    pct_neutral: float | None = None
-    pct_disagree: float | None = None
+    title: str
+    version: str
+    scale: dict[str, list[int]] | None  # points, agree, neutral, missing
+    source: str
+    labels: dict[str, str]
+    maturity: MaturityInfo | None = field(default=None, metadata=OMIT_NONE)
 
 
 @dataclass
-class GroupStats:
-    group: str
+class DataInfo:
+    """The data file and what became of its rows: rows_read = rows_analysed + excluded."""
+
+    source: str
+    sha256: str
+    format: str
+    rows_read: int
+    rows_analysed: int
+    group_by: str | None
+    rows_excluded: list[ExcludedRow]
+    warnings: list[RunWarning]
+    columns: dict[str, str]  # item code -> the file column it was read from
+
+
+@dataclass
+class ReliabilityEntry:
+    """Internal consistency of one construct (definitions in docs/statistics.md)."""
+
+    construct: str
+    level: str
+    k: int
     n: int
-    constructs: list[ConstructStats]
-    items: list[ItemStats] = field(default_factory=list)
+    alpha: float | None
+    alpha_std: float | None
+    alpha_ci: list[float] | None
+    average_r: float | None
+    omega_total: float | None
+    items: list[ItemReliability]
+
+
+@dataclass
+class Wilcoxon:
+    """A construct's one-sample signed-rank test of its scores against the scale midpoint."""
+
+    mu: float
+    statistic: float | None
+    p_value: float | None
+    n: int
+    method: str
+
+
+@dataclass
+class AcceptanceTest:
+    """Is an item's or construct's agreement above the threshold? (``level``, ``wilcoxon``:
+    constructs only.)"""
+
+    target: str  # "item" | "construct"
+    id: str
+    successes: int
+    n: int
+    pct_agree: float | None
+    threshold: float
+    p_value: float | None
+    p_adj: float | None
+    ci_wilson: list[float] | None
+    ci_exact: list[float] | None
+    meets_threshold: bool | None
+    significant: bool | None
+    level: str | None = field(default=None, metadata=OMIT_NONE)
+    wilcoxon: Wilcoxon | None = field(default=None, metadata=OMIT_NONE)
+
+
+@dataclass
+class GroupTestEntry:
+    """One test comparing groups on one construct; ``pairwise`` for Kruskal-Wallis."""
+
+    construct: str
+    level: str
+    test: str
+    statistic: float | None
+    df: int | None
+    p_value: float | None
+    p_adj: float | None
+    effect: Effect | None
+    method: str
+    pairwise: list[PairwiseTest]
+    groups: list[str]
+    group_sizes: list[int]
+    excluded_groups: list[ExcludedGroup]
+
+
+@dataclass
+class MaturityEntry:
+    construct: str
+    mean: float | None
+    level: int | None
+    label: str | None
 
 
 @dataclass
 class Results:
     schema_version: int
-    tool: dict[str, Any]
-    options: dict[str, Any]
-    instrument: dict[str, Any]
-    data: dict[str, Any]
+    tool: ToolInfo
+    options: dict[str, Any]  # every option that shaped the numbers (pipeline.Options)
+    instrument: InstrumentInfo
+    data: DataInfo
     items: list[ItemStats]
     constructs: list[ConstructStats]
     groups: list[GroupStats] = field(default_factory=list)
-    reliability: list[dict[str, Any]] = field(default_factory=list)
-    acceptance_tests: list[dict[str, Any]] = field(default_factory=list)
-    group_tests: list[dict[str, Any]] = field(default_factory=list)
-    maturity: list[dict[str, Any]] = field(default_factory=list)
+    reliability: list[ReliabilityEntry] = field(default_factory=list)
+    acceptance_tests: list[AcceptanceTest] = field(default_factory=list)
+    group_tests: list[GroupTestEntry] = field(default_factory=list)
+    maturity: list[MaturityEntry] = field(default_factory=list)
+
+    def _top(self) -> dict[str, Any]:
+        """The top level of results.json, values as held (not yet made plain): ``groups``
+        and ``group_tests`` only with a grouping, ``maturity`` only with levels."""
+        top: dict[str, Any] = {
+            "schema_version": self.schema_version,
+            "tool": self.tool,
+            "options": self.options,
+            "instrument": self.instrument,
+            "data": self.data,
+            "items": self.items,
+            "constructs": self.constructs,
+        }
+        if self.data.group_by:
+            top["groups"] = self.groups
+        top["reliability"] = self.reliability
+        top["acceptance_tests"] = self.acceptance_tests
+        if self.data.group_by:
+            top["group_tests"] = self.group_tests
+        if self.maturity:
+            top["maturity"] = self.maturity
+        return top
 
     def to_dict(self) -> dict[str, Any]:
-        return _clean(self._fields())
-
-    def _fields(self) -> dict[str, Any]:
-        """The top level of results.json, values as held (not yet made plain)."""
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
-        if not self.data.get("group_by"):
-            d.pop("groups")
-            d.pop("group_tests")
-        if not self.maturity:
-            d.pop("maturity")
-        return d
+        """results.json as plain Python data."""
+        return plain(self._top())
 
     def to_json(self) -> str:
-        """Deterministic JSON: insertion order, full precision, NaN as null, final newline.
+        """results.json: deterministic (same inputs, same bytes), one line, final newline.
 
-        One line (no indent): json's fast C encoder only runs without indentation, and a run
-        with 50 groups holds tens of thousands of numbers. Pretty-print with ``python -m
-        json.tool`` when reading it by eye.
+        Pretty-print with ``python -m json.tool`` when reading it by eye.
         """
-        try:  # usually every number is plain already: json walks the tree once, in C
-            text = json.dumps(
-                self._fields(), ensure_ascii=False, allow_nan=False, default=_plain_leaf
-            )
-        except (ValueError, TypeError):  # NaN, numpy keys...: clean the whole tree first
-            text = json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)
-        return text + "\n"
+        return dumps(self._top()) + "\n"
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Results:
         """Rebuild from a saved results.json (for redrawing reports without the data)."""
         if d.get("schema_version") != SCHEMA_VERSION:
             raise ValueError(f"schema_version {d.get('schema_version')!r} is not {SCHEMA_VERSION}")
-
-        def construct(c: dict[str, Any]) -> ConstructStats:
-            return ConstructStats(**c)
-
         return cls(
             schema_version=d["schema_version"],
-            tool=d["tool"],
+            tool=ToolInfo(**d["tool"]),
             options=d["options"],
-            instrument=d["instrument"],
-            data=d["data"],
+            instrument=_instrument(d["instrument"]),
+            data=_data(d["data"]),
             items=[ItemStats(**i) for i in d["items"]],
-            constructs=[construct(c) for c in d["constructs"]],
+            constructs=[ConstructStats(**c) for c in d["constructs"]],
             groups=[
                 GroupStats(
                     group=g["group"],
                     n=g["n"],
-                    constructs=[construct(c) for c in g["constructs"]],
+                    constructs=[ConstructStats(**c) for c in g["constructs"]],
                     items=[ItemStats(**i) for i in g.get("items", [])],
                 )
                 for g in d.get("groups", [])
             ],
-            reliability=d.get("reliability", []),
-            acceptance_tests=d.get("acceptance_tests", []),
-            group_tests=d.get("group_tests", []),
-            maturity=d.get("maturity", []),
+            reliability=[_reliability(r) for r in d.get("reliability", [])],
+            acceptance_tests=[_acceptance(a) for a in d.get("acceptance_tests", [])],
+            group_tests=[_group_test(g) for g in d.get("group_tests", [])],
+            maturity=[MaturityEntry(**m) for m in d.get("maturity", [])],
         )
 
 
-_LEAF_TYPES = frozenset({str, int, bool, type(None)})
+def _instrument(d: dict[str, Any]) -> InstrumentInfo:
+    m = d.get("maturity")
+    maturity = (
+        MaturityInfo(m.get("basis", ""), [LevelInfo(**lv) for lv in m["levels"]]) if m else None
+    )
+    return InstrumentInfo(**{**d, "maturity": maturity})
 
 
-def _plain_leaf(value: Any) -> Any:
-    """json's hook for what it cannot write itself: a dataclass (one level: json walks on)
-    or a numpy number. Anything that would change in ``_clean`` raises instead (the caller
-    then cleans the whole tree), so both ways give the same text."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in fields(value)}
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        plain = value.item()
-        if type(plain) in _LEAF_TYPES or (type(plain) is float and math.isfinite(plain)):
-            return plain
-    raise TypeError(f"not JSON-ready: {type(value).__name__}")
+def _data(d: dict[str, Any]) -> DataInfo:
+    return DataInfo(
+        **{
+            **d,
+            "rows_excluded": [ExcludedRow(**e) for e in d["rows_excluded"]],
+            "warnings": [RunWarning.from_dict(w) for w in d["warnings"]],
+            "columns": d.get("columns", {}),
+        }
+    )
 
 
-def _clean(value: Any) -> Any:
-    """Plain JSON-ready data: dataclasses become dicts, NaN and infinities None, numpy scalars
-    Python numbers.
+def _reliability(d: dict[str, Any]) -> ReliabilityEntry:
+    return ReliabilityEntry(**{**d, "items": [ItemReliability(**i) for i in d["items"]]})
 
-    One walk over the tree (dataclasses.asdict deep-copies every leaf first; with 50 groups
-    the results hold tens of thousands of pairwise entries).
-    """
-    kind = type(value)
-    if kind is float:
-        return value if math.isfinite(value) else None
-    if kind in _LEAF_TYPES:
-        return value
-    if kind is dict:
-        return {str(k): _clean(v) for k, v in value.items()}
-    if kind is list or kind is tuple:
-        return [_clean(v) for v in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _clean(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        return _clean(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+
+def _acceptance(d: dict[str, Any]) -> AcceptanceTest:
+    w = d.get("wilcoxon")
+    return AcceptanceTest(**{**d, "wilcoxon": Wilcoxon(**w) if w else None})
+
+
+def _effect(d: dict[str, Any] | None) -> Effect | None:
+    return Effect(**d) if d else None
+
+
+def _group_test(d: dict[str, Any]) -> GroupTestEntry:
+    return GroupTestEntry(
+        **{
+            **d,
+            "effect": _effect(d.get("effect")),
+            "pairwise": [
+                PairwiseTest(**{**p, "effect": _effect(p.get("effect"))})
+                for p in d.get("pairwise", [])
+            ],
+            "excluded_groups": [ExcludedGroup(**e) for e in d.get("excluded_groups", [])],
+        }
+    )
+
+
+def load_results(path: str | Path) -> Results:
+    """A saved results.json as Results, with one-line errors for a wrong or broken file."""
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{p}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{p}: not a readable results.json ({exc})") from None
+    try:
+        return Results.from_dict(doc)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise DataError(
+            f"{p}: not a results.json of schema version {SCHEMA_VERSION} "
+            f"({type(exc).__name__}: {exc})"
+        ) from None

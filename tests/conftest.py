@@ -5,9 +5,7 @@ from pathlib import Path
 import pytest
 
 from ipss_survey.instrument import Instrument, load_instrument
-
-DATA = Path(__file__).parent / "data"
-REPO = Path(__file__).parent.parent
+from tests.paths import DATA
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ numbers; invalid ones must exit 2 with one line on stderr naming the file, where
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,11 +15,15 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from ipss_survey import readers
 from ipss_survey.cli import app
+from ipss_survey.errors import SurveyError, one_line
+from ipss_survey.instrument import load_instrument
+from ipss_survey.pipeline import analyze
+from ipss_survey.read import ReadSettings
+from ipss_survey.read.table import open_binary
+from tests.paths import BAD, DATA
 
-BAD = Path(__file__).parent / "badinput"
-MINI = Path(__file__).parent / "data" / "mini.yaml"
+MINI = DATA / "mini.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load((BAD / "cases.yaml").read_text(encoding="utf-8"))
 _KEYS = {
     "id", "file", "instrument", "args", "setup", "absent", "exit", "warnings", "no_warnings",
@@ -46,59 +48,48 @@ def _check_catalogue() -> None:
 _check_catalogue()
 
 
-def _analyze_has(option: str) -> bool:
-    import typer.main
-
-    command = typer.main.get_command(app).commands["analyze"]  # type: ignore[attr-defined]
-    return any(option in p.opts for p in command.params)
-
-
 # Input handling is under test, not report drawing: write only what the checks read.
-FAST = ["--format", "json,csv"] if _analyze_has("--format") else []
+FAST = ["--format", "json,csv"]
 
 
-def _library_options(args: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """--header-row before the CLI has it: pass it to read_table directly, same code path."""
-    if "--header-row" not in args or _analyze_has("--header-row"):
-        return args
-    i = args.index("--header-row")
-    row = int(args[i + 1])
-    monkeypatch.setattr(
-        readers, "read_table", functools.partial(readers.read_table, header_row=row)
-    )
-    return args[:i] + args[i + 2 :]
+def _refusing(path: Path) -> Any:
+    """An opener that refuses ``path`` as the system refuses a file without read permission
+    (running as root, chmod 000 does not stop reading, so the refusal is simulated)."""
+
+    def opener(p: Path) -> Any:
+        if Path(p) == path:
+            raise PermissionError(13, "Permission denied", str(p))
+        return open_binary(p)
+
+    return opener
 
 
-def _make_unreadable(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path.chmod(0)
-    if os.access(path, os.R_OK):  # root reads anything: simulate the refusal instead
-        real = readers._open_binary
-
-        def refuse(p: Path) -> Any:
-            if Path(p) == path:
-                raise PermissionError(13, "Permission denied", str(p))
-            return real(p)
-
-        monkeypatch.setattr(readers, "_open_binary", refuse)
+def _library_error(data: Path, inst: Path) -> str:
+    """The one-line message the CLI would print for an unreadable file (via the library)."""
+    try:
+        analyze(data, load_instrument(inst), read_settings=ReadSettings(opener=_refusing(data)))
+    except SurveyError as exc:
+        return f"error: {one_line(exc)}"
+    raise AssertionError("an unreadable file was analysed")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_catalogue_case(case: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_catalogue_case(case: dict[str, Any], tmp_path: Path):
     data = tmp_path / case["file"]
     if case.get("setup") == "folder":
         data.mkdir()
     elif not case.get("absent"):
         shutil.copyfile(BAD / case["file"], data)
-    if case.get("setup") == "unreadable":
-        _make_unreadable(data, monkeypatch)
     inst = BAD / case["instrument"] if case.get("instrument") else MINI
     out = tmp_path / "out"
-    args = ["analyze", str(data), "-i", str(inst), "--out", str(out), *case.get("args", [])]
-    args = _library_options(args, monkeypatch) + FAST
-
-    result = CliRunner().invoke(app, args)
     if case.get("setup") == "unreadable":
-        data.chmod(0o600)
+        line = _library_error(data, inst)
+        assert line.startswith(f"error: {data}: ") and "\n" not in line
+        for words in case["message"]:
+            assert str(words) in line, f"{words!r} not in {line!r}"
+        return
+    args = ["analyze", str(data), "-i", str(inst), "--out", str(out), *case.get("args", [])]
+    result = CliRunner().invoke(app, [*args, *FAST])
 
     assert "Traceback" not in result.output
     assert result.exit_code == case["exit"], result.output

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from ipss_survey.analysis import Options, analyze, sample_path
-from ipss_survey.instrument import resolve_instrument
+from ipss_survey.instrument import resolve_instrument, sample_path
+from ipss_survey.pipeline import Options, analyze
 
 
 @pytest.fixture(scope="module")
@@ -63,23 +63,21 @@ def test_element_and_performance_measure_ranges(managers):
 
 def test_managers_design(managers):
     d = managers.data
-    assert d["rows_read"] == d["rows_analysed"] == 66
+    assert d.rows_read == d.rows_analysed == 66
     assert len(managers.groups) == 15
     assert sorted({g.n for g in managers.groups}) == [4, 5]
 
 
 def test_dtcaf_sample_ledger_and_warnings(dtcaf):
     d = dtcaf.data
-    assert d["rows_read"] == 345
-    assert d["rows_analysed"] == 343
-    assert [(e["row"], e["reason"].split(" (")[0]) for e in d["rows_excluded"]] == [
+    assert d.rows_read == 345
+    assert d.rows_analysed == 343
+    assert [(e.row, e.reason.split(" (")[0]) for e in d.rows_excluded] == [
         (122, "duplicate respondent id"),
         (164, "no item answered"),
     ]
     kinds = sorted(
-        (w["code"], w.get("item"))
-        for w in d["warnings"]
-        if w["code"] in ("missing_code", "out_of_range")
+        (w.code, w.item) for w in d.warnings if w.code in ("missing_code", "out_of_range")
     )
     assert kinds == [
         ("missing_code", "GOV07"),
@@ -93,7 +91,7 @@ def test_dtcaf_sample_ledger_and_warnings(dtcaf):
 
 
 def test_dtcaf_maturity_is_reported(dtcaf):
-    labels = {m["construct"]: m["label"] for m in dtcaf.maturity}
+    labels = {m.construct: m.label for m in dtcaf.maturity}
     assert set(labels) == {c.id for c in dtcaf.constructs}
     valid = {"Nascent", "Emerging", "Agile and Integrated", "Transformed", "Innovative"}
     assert set(labels.values()) <= valid

@@ -6,16 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from ipss_survey.cli import app
 from ipss_survey.errors import ExitCode
-
-DATA = Path(__file__).parent / "data"
-REPO = Path(__file__).parent.parent
+from tests.paths import DATA, REPO
 
 runner = CliRunner()
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ipss_survey.coding import load_column_map
 from ipss_survey.instrument import load_instrument, resolve_instrument
+from tests.paths import REPO
 
-CONFIGS = Path(__file__).parent.parent / "configs"
+CONFIGS = REPO / "configs"
 
 
 def test_custom_instrument_example_loads():

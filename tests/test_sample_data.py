@@ -6,12 +6,13 @@ Plain pandas on purpose: these tests pin the inputs, not the package's pipeline.
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+from tests.paths import REPO
+
+DATA = REPO / "data"
 DTCAF_CSV = DATA / "dtcaf-sample.csv"
 SENIOR_CSV = DATA / "ipss-senior-managers-sample.csv"
 

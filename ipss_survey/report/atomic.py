@@ -73,22 +73,6 @@ def _sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a reader never sees a half-written file."""
-    path = Path(path)
-    tmp = _stage(path, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        _remove(tmp)
-        raise
-    _sync_folder(path.parent)
-
-
-def write_text(path: Path, text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
-
-
 def write_many(files: Mapping[Path, bytes | str]) -> None:
     """Write several files as a set: each is staged in full before any is renamed into place.
 

@@ -15,10 +15,9 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from typing import Any
 
-from ipss_survey.report.render import (
-    ChartImage,
-    View,
-    default_title,
+from ipss_survey.report.charts.jobs import render_charts
+from ipss_survey.report.charts.plans import ChartImage
+from ipss_survey.report.format import (
     fmt_ci,
     fmt_effect,
     fmt_num,
@@ -26,8 +25,13 @@ from ipss_survey.report.render import (
     fmt_pct,
     fmt_prop_ci,
     fmt_range,
+    fmt_yes_no,
 )
-from ipss_survey.results import ConstructStats, ItemStats, Results
+from ipss_survey.report.methods import definitions, scale_rows
+from ipss_survey.report.view import View, default_title
+from ipss_survey.results import AcceptanceTest, Results
+from ipss_survey.scoring import ConstructStats, ItemStats
+from ipss_survey.stats.groups import PairwiseTest
 
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 PAIRS_SHOWN = 10  # differing pairs named in the page; all of them are in report.xlsx
@@ -91,10 +95,6 @@ def _figure(chart: ChartImage) -> str:
     )
 
 
-def _yes_no(value: Any) -> str:
-    return "-" if value is None else ("yes" if value else "no")
-
-
 class _Report:
     """Builds the page section by section; each method returns escaped HTML."""
 
@@ -116,22 +116,18 @@ class _Report:
         rows: list[tuple[str, str]] = [
             (
                 "Instrument",
-                f"{esc(inst.get('title'))} ({esc(inst.get('id'))}, version "
-                f"{esc(inst.get('version') or '-')})",
+                f"{esc(inst.title)} ({esc(inst.id)}, version {esc(inst.version or '-')})",
             ),
-            ("Data", f"{esc(d.get('source'))} <small>({esc(d.get('format') or 'file')})</small>"),
+            ("Data", f"{esc(d.source)} <small>({esc(d.format or 'file')})</small>"),
             (
                 "Rows",
-                f"{esc(d.get('rows_analysed'))} analysed of {esc(d.get('rows_read'))} read; "
-                f'<a href="#excluded">{len(d.get("rows_excluded", []))} excluded</a>',
+                f"{esc(d.rows_analysed)} analysed of {esc(d.rows_read)} read; "
+                f'<a href="#excluded">{len(d.rows_excluded)} excluded</a>',
             ),
         ]
-        if d.get("group_by"):
+        if d.group_by:
             rows.append(
-                (
-                    "Grouped by",
-                    f'<a href="#groups">{esc(d["group_by"])}</a>: {n_groups} group(s)',
-                )
+                ("Grouped by", f'<a href="#groups">{esc(d.group_by)}</a>: {n_groups} group(s)')
             )
         rows.append(
             (
@@ -140,7 +136,7 @@ class _Report:
                 f"{esc(f'{self.v.alpha:g}')}, {esc(self.v.p_adjust)} correction)",
             )
         )
-        n_warn = len(d.get("warnings", []))
+        n_warn = len(d.warnings)
         rows.append(("Warnings", f'<a href="#warnings">{n_warn}</a>'))
         body = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
         return f'<dl class="facts">{body}</dl>'
@@ -165,7 +161,7 @@ class _Report:
             above = [
                 c.id
                 for c in self.v.dimensions
-                if (self.v.test("construct", c.id) or {}).get("significant")
+                if (t := self.v.test("construct", c.id)) is not None and t.significant
             ]
             parts.append(
                 f"{len(above)} of {len(self.v.dimensions)} dimensions are significantly above "
@@ -206,13 +202,13 @@ class _Report:
                 fmt_range(c.acceptance_range),
             ]
             if tested:
-                t = v.test("construct", c.id) or {}
-                row += [fmt_pct(t.get("pct_agree")), fmt_p(t.get("p_adj")), _sig(t)]
+                t = v.test("construct", c.id)
+                row += [fmt_pct(t.pct_agree if t else None), fmt_p(t.p_adj if t else None), _sig(t)]
             if rel:
-                row.append(fmt_num((v.reliability(c.id) or {}).get("alpha")))
+                e = v.reliability(c.id)
+                row.append(fmt_num(e.alpha if e else None))
             if v.levels:
-                m = v.maturity(c.id) or {}
-                row.append(f"{m['level']} {m.get('label')}" if m.get("level") is not None else "-")
+                row.append(v.maturity_text(c.id))
             rows.append(row)
         return _table(cols, rows, caption)
 
@@ -226,7 +222,7 @@ class _Report:
             text += (
                 " Agreeing resp. %: respondents whose mean score reaches the lowest agreement "
                 f"code; p adj.: one-sided exact binomial test against {v.threshold:g}%, "
-                f"{v.p_adjust}-corrected; above threshold: p adj. < {v.alpha:g}."
+                f"{v.p_adjust_name}-corrected; above threshold: p adj. < {v.alpha:g}."
             )
         return f'<p class="note">{esc(text)}</p>'
 
@@ -234,9 +230,7 @@ class _Report:
         v = self.v
         if not v.levels:
             return ""
-        bands = "; ".join(
-            f"{i} {lv['label']} from {lv['min']:g}" for i, lv in enumerate(v.levels, 1)
-        )
+        bands = "; ".join(f"{i} {lv.label} from {lv.min:g}" for i, lv in enumerate(v.levels, 1))
         return (
             f'<p class="basis"><strong>Maturity bands.</strong> {esc(v.maturity_basis)} '
             f"Levels: {esc(bands)}.</p>"
@@ -291,15 +285,19 @@ class _Report:
             if reverse:
                 row.append(fmt_pct(it.pct_favourable))
             if v.has_tests:
-                t = v.test("item", it.code) or {}
-                row += [fmt_prop_ci(t.get("ci_wilson")), fmt_p(t.get("p_adj")), _sig(t)]
+                t = v.test("item", it.code)
+                row += [
+                    fmt_prop_ci(t.ci_wilson if t else None),
+                    fmt_p(t.p_adj if t else None),
+                    _sig(t),
+                ]
             rows.append(row)
         return _table(cols, rows, "Items")
 
     def reliability(self, family: Sequence[ConstructStats]) -> str:
         v = self.v
         entries = [(c, v.reliability(c.id)) for c in family]
-        entries = [(c, e) for c, e in entries if e and (e.get("k") or 0) > 1]  # 1 item: no alpha
+        entries = [(c, e) for c, e in entries if e and e.k > 1]  # 1 item: no alpha
         if not entries:
             return ""
         cols = [
@@ -315,25 +313,22 @@ class _Report:
         rows = [
             [
                 f"{c.id} {c.name}",
-                e.get("k"),
-                e.get("n"),
-                fmt_num(e.get("alpha")),
-                fmt_ci(e.get("alpha_ci")),
-                fmt_num(e.get("alpha_std")),
-                fmt_num(e.get("average_r")),
-                fmt_num(e.get("omega_total")),
+                e.k,
+                e.n,
+                fmt_num(e.alpha),
+                fmt_ci(e.alpha_ci),
+                fmt_num(e.alpha_std),
+                fmt_num(e.average_r),
+                fmt_num(e.omega_total),
             ]
             for c, e in entries
         ]
         out = "<h3>Reliability</h3>" + _table(cols, rows, "Internal consistency")
         first = entries[0][1]
-        if first.get("items"):
+        if first.items:
             out += _table(
                 [("Item", ""), ("Item-rest r", "num"), ("Alpha if deleted", "num")],
-                [
-                    [i.get("code"), fmt_num(i.get("r_drop")), fmt_num(i.get("alpha_if_deleted"))]
-                    for i in first["items"]
-                ],
+                [[i.code, fmt_num(i.r_drop), fmt_num(i.alpha_if_deleted)] for i in first.items],
                 f"Items of {entries[0][0].id}",
             )
         return out
@@ -355,20 +350,20 @@ class _Report:
         ]
         rows = []
         for c, t in entries:
-            pairs = t.get("pairwise") or []
+            pairs = t.pairwise
             rows.append(
                 [
                     f"{c.id} {c.name}",
-                    t.get("test"),
-                    fmt_num(t.get("statistic")),
-                    "-" if t.get("df") is None else f"{t['df']:g}",
-                    fmt_p(t.get("p_value")),
-                    fmt_p(t.get("p_adj")),
-                    fmt_effect(t.get("effect")),
+                    t.test,
+                    fmt_num(t.statistic),
+                    "-" if t.df is None else f"{t.df:g}",
+                    fmt_p(t.p_value),
+                    fmt_p(t.p_adj),
+                    fmt_effect(t.effect),
                     f"{len(_hits(pairs, v.alpha))} of {len(pairs)}" if pairs else "-",
                 ]
             )
-        by = self.r.data.get("group_by") or "group"
+        by = self.r.data.group_by or "group"
         out = "<h3>Differences between groups</h3>" + _table(cols, rows, f"By {by}")
         return out + self.pairs(family[0], by)
 
@@ -376,18 +371,17 @@ class _Report:
         """The dimension's differing pairs as prose: a table cell cannot hold hundreds."""
         v = self.v
         for t in v.group_tests(construct.id):
-            hits = sorted(_hits(t.get("pairwise") or [], v.alpha), key=lambda p: p["p_adj"])
+            hits = sorted(_hits(t.pairwise, v.alpha), key=lambda p: p.p_adj)
             if not hits:
                 continue
             shown = "; ".join(
-                f"{p.get('a')} vs {p.get('b')} (p adj. {fmt_p(p.get('p_adj'))})"
-                for p in hits[:PAIRS_SHOWN]
+                f"{p.a} vs {p.b} (p adj. {fmt_p(p.p_adj)})" for p in hits[:PAIRS_SHOWN]
             )
             more = len(hits) - PAIRS_SHOWN
             tail = f"; and {more} more (report.xlsx, sheet Group pairwise)" if more > 0 else ""
             return (
                 f'<p class="note">Pairs of {esc(by)} values differing on {esc(construct.id)} '
-                f"({esc(t.get('test'))} follow-up, smallest p adj. first): "
+                f"({esc(t.test)} follow-up, smallest p adj. first): "
                 f"{esc(shown)}{esc(tail)}.</p>"
             )
         return ""
@@ -402,8 +396,8 @@ class _Report:
             f"agreement {fmt_pct(dim.pct_agree)} (items {fmt_range(dim.acceptance_range)})",
         ]
         m = v.maturity(dim.id)
-        if m and m.get("level") is not None:
-            facts.append(f"maturity level {m['level']} of {len(v.levels)}: {m.get('label')}")
+        if m and m.level is not None:
+            facts.append(f"maturity level {m.level} of {len(v.levels)}: {m.label}")
         out = [
             f'<section class="dimension" id="dim-{index}">',
             f"<h2>{esc(dim.id)} {esc(dim.name)}</h2>",
@@ -441,7 +435,7 @@ class _Report:
         names = "; ".join(f"{d.id} {d.name}" for d in dims)
         return (
             '<section id="groups"><h2>Groups</h2>'
-            f"<p>By {esc(r.data.get('group_by'))}: each cell holds the dimension's mean score and, "
+            f"<p>By {esc(r.data.group_by)}: each cell holds the dimension's mean score and, "
             f"below it, its agreement. Groups smaller than "
             f"{esc(r.options.get('min_group_size', '-'))} are left out of the group tests. "
             f"Dimensions: {esc(names)}.</p>"
@@ -454,96 +448,25 @@ class _Report:
 
     def methods(self) -> str:
         r, v = self.r, self.v
-        scale = r.instrument.get("scale") or {}
-        agree = ", ".join(str(a) for a in scale.get("agree", [])) or "-"
-        share = float(r.options.get("min_answered", 0.5))
-        defs = [
-            (
-                "Acceptance of an item",
-                f"the percentage of its valid answers in the agreement codes ({agree}), as the "
-                "statement is worded; 'favourable' applies reverse keying first.",
-            ),
-            (
-                "Construct score",
-                "a respondent's mean over the construct's answered items after reverse keying, "
-                f"given when at least {share:.0%} of them (rounded up) are answered; n, mean, SD "
-                "and median describe these scores.",
-            ),
-            (
-                "Construct agreement",
-                "all valid answers to the construct's items pooled after reverse keying; the "
-                "item range runs from its lowest to its highest item acceptance (favourable %).",
-            ),
-        ]
-        if v.levels:
-            defs.append(
-                (
-                    "Maturity level",
-                    "the highest band whose lower limit the construct mean reaches. "
-                    + v.maturity_basis,
-                )
-            )
-        if v.has_tests:
-            defs.append(
-                (
-                    "Acceptance tests",
-                    f"one-sided exact binomial test of 'agreement at most {v.threshold:g}%' "
-                    "against 'more'. Items count answers in the agreement codes; constructs "
-                    "count respondents whose score reaches the lowest agreement code. Wilson "
-                    "and Clopper-Pearson intervals are two-sided 95%. p-values are corrected "
-                    f"with {v.p_adjust} over the tests of one kind; significant means corrected "
-                    f"p < {v.alpha:g}.",
-                )
-            )
-        if r.group_tests:
-            methods = sorted({str(t.get("method")) for t in r.group_tests if t.get("method")})
-            defs.append(
-                (
-                    "Group tests",
-                    "respondents' construct scores compared across groups: Kruskal-Wallis with "
-                    "tie correction (effect epsilon-squared) followed by Holm-corrected pairwise "
-                    "Mann-Whitney tests; with two groups also Mann-Whitney with continuity "
-                    "correction (effect rank-biserial r). Other tests listed compare the share "
-                    "of respondents agreeing. p adj. corrects within one test kind over the "
-                    "constructs of one level. Tests in this report: " + "; ".join(methods) + ".",
-                )
-            )
-        if r.reliability:
-            defs.append(
-                (
-                    "Reliability",
-                    "Cronbach's alpha from the pairwise covariances of the reverse-keyed items "
-                    "(as psych::alpha raw_alpha), with Feldt's 95% interval; standardised "
-                    "alpha and mean inter-item r from the correlations; item-rest r and alpha "
-                    "if the item is deleted; McDonald's omega total from a one-factor model.",
-                )
-            )
-        dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(t)}</dd>" for k, t in defs)
-        labels = r.instrument.get("labels") or {}
-        counts_as = {
-            **{str(p): "disagree" for p in scale.get("points", [])},
-            **{str(p): "neutral" for p in scale.get("neutral", [])},
-            **{str(p): "agree" for p in scale.get("agree", [])},
-            **{str(p): "no answer (missing)" for p in scale.get("missing", [])},
-        }
-        scale_rows = [[code, labels.get(code, "-"), what] for code, what in counts_as.items()]
+        dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(t)}</dd>" for k, t in definitions(r))
         out = [
             '<section id="methods"><h2>Methods</h2>',
             f'<dl class="facts">{dl}</dl>',
         ]
-        if scale_rows:
+        rows = scale_rows(r)
+        if rows:
             out.append(
                 _table(
                     [("Code", "num"), ("Label", ""), ("Counts as", "")],
-                    scale_rows,
+                    rows,
                     "Response scale (dimensions may define their own)",
                 )
             )
         if v.levels:
             bands = []
             for i, lv in enumerate(v.levels, 1):
-                nxt = v.levels[i]["min"] if i < len(v.levels) else None
-                bands.append([i, lv["label"], f"{lv['min']:g}", "-" if nxt is None else f"{nxt:g}"])
+                nxt = v.levels[i].min if i < len(v.levels) else None
+                bands.append([i, lv.label, f"{lv.min:g}", "-" if nxt is None else f"{nxt:g}"])
             out.append(
                 _table(
                     [("Level", "num"), ("Label", ""), ("From mean", "num"), ("Below", "num")],
@@ -558,34 +481,30 @@ class _Report:
                 "Options of this run",
             )
         )
-        tool = r.tool or {}
-        deps = [[k, val or "not installed"] for k, val in (tool.get("dependencies") or {}).items()]
+        tool = r.tool
+        deps = [[k, val or "not installed"] for k, val in tool.dependencies.items()]
         out.append(
             _table(
                 [("Software", ""), ("Version", "")],
-                [[tool.get("name", "ipss-survey"), tool.get("version", "-")], *deps],
+                [[tool.name, tool.version], *deps],
                 "Software",
             )
         )
         out.append(
-            f'<p class="note">Data file SHA-256: <code>{esc(r.data.get("sha256"))}</code>. '
+            f'<p class="note">Data file SHA-256: <code>{esc(r.data.sha256)}</code>. '
             f"results.json schema version {esc(r.schema_version)}.</p>"
         )
-        src = r.instrument.get("source")
-        if src:
-            out.append(f'<p class="note">Instrument source: {esc(src)}</p>')
+        if r.instrument.source:
+            out.append(f'<p class="note">Instrument source: {esc(r.instrument.source)}</p>')
         out.append("</section>")
         return "".join(out)
 
     def warnings(self) -> str:
-        ws = self.r.data.get("warnings", [])
+        ws = self.r.data.warnings
         body = (
             _table(
                 [("Code", ""), ("Item", ""), ("Count", "num"), ("Message", "text")],
-                [
-                    [w.get("code"), w.get("item") or "-", w.get("count") or "-", w.get("message")]
-                    for w in ws
-                ],
+                [[w.code, w.item or "-", w.count or "-", w.message] for w in ws],
                 f"{len(ws)} warning(s)",
             )
             if ws
@@ -594,11 +513,11 @@ class _Report:
         return f'<section id="warnings"><h2>Warnings</h2>{body}</section>'
 
     def excluded(self) -> str:
-        rows = self.r.data.get("rows_excluded", [])
+        rows = self.r.data.rows_excluded
         body = (
             _table(
                 [("Row", "num"), ("Id", ""), ("Reason", "text")],
-                [[e.get("row"), e.get("id") or "-", e.get("reason")] for e in rows],
+                [[e.row, e.id or "-", e.reason] for e in rows],
                 f"{len(rows)} row(s) left out (row = 1-based data row)",
             )
             if rows
@@ -618,18 +537,17 @@ class _Report:
         nav += [("methods", "Methods"), ("warnings", "Warnings"), ("excluded", "Excluded rows")]
         links = "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t in nav)
         sub = (
-            f"Data: {r.data.get('source')} · {r.data.get('rows_analysed')} respondents · "
-            f"instrument {r.instrument.get('id')}"
+            f"Data: {r.data.source} · {r.data.rows_analysed} respondents · "
+            f"instrument {r.instrument.id}"
         )
-        tool = r.tool or {}
+        tool = r.tool
         return "".join(
             [
                 "<!DOCTYPE html>\n",
                 '<html lang="en"><head><meta charset="utf-8">',
                 '<meta name="viewport" content="width=device-width, initial-scale=1">',
                 f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
-                f'<meta name="generator" content="{esc(tool.get("name"))} '
-                f'{esc(tool.get("version"))}">',
+                f'<meta name="generator" content="{esc(tool.name)} {esc(tool.version)}">',
                 f"<title>{esc(self.title)}</title>",
                 f"<style>\n{_css()}</style></head>\n<body>\n",
                 f'<header><h1>{esc(self.title)}</h1><p class="subtitle">{esc(sub)}</p></header>\n',
@@ -643,7 +561,7 @@ class _Report:
                 self.warnings(),
                 self.excluded(),
                 "\n</main>\n",
-                f"<footer>Made by {esc(tool.get('name'))} {esc(tool.get('version'))} from "
+                f"<footer>Made by {esc(tool.name)} {esc(tool.version)} from "
                 f"results.json (schema {esc(r.schema_version)}). Numbers are rounded for "
                 "reading; results.json holds them at full precision.</footer>\n",
                 "</body></html>\n",
@@ -651,20 +569,18 @@ class _Report:
         )
 
 
-def _hits(pairs: Sequence[dict[str, Any]], alpha: float) -> list[dict[str, Any]]:
-    return [p for p in pairs if p.get("p_adj") is not None and p["p_adj"] < alpha]
+def _hits(pairs: Sequence[PairwiseTest], alpha: float) -> list[PairwiseTest]:
+    return [p for p in pairs if p.p_adj is not None and p.p_adj < alpha]
 
 
 def _option(value: Any) -> str:
     if value is None:
         return "-"
-    return _yes_no(value) if isinstance(value, bool) else str(value)
+    return fmt_yes_no(value) if isinstance(value, bool) else str(value)
 
 
-def _sig(test: dict[str, Any]) -> str:
-    if not test:
-        return "-"
-    return _yes_no(test.get("significant"))
+def _sig(test: AcceptanceTest | None) -> str:
+    return "-" if test is None else fmt_yes_no(test.significant)
 
 
 def html_report(
@@ -674,8 +590,6 @@ def html_report(
 ) -> str:
     """The whole page as text; charts are drawn here unless already rendered (``charts``)."""
     if charts is None:
-        from ipss_survey.report.chart_jobs import render_charts
-
         charts = [
             ChartImage(p.name, p.title, p.section, p.caption, drawn["png"])
             for p, drawn in render_charts(results, ("png",))

@@ -9,15 +9,15 @@ from __future__ import annotations
 import html
 import re
 
-from ipss_survey.report.render import (
-    View,
-    default_title,
+from ipss_survey.report.format import (
     fmt_effect,
     fmt_num,
     fmt_p,
     fmt_pct,
     fmt_range,
+    fmt_yes_no,
 )
+from ipss_survey.report.view import View, default_title
 from ipss_survey.results import Results
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # emphasis, code, links, table cells
@@ -36,20 +36,29 @@ def _row(cells: list[str]) -> str:
 def markdown_summary(results: Results, title: str | None = None) -> str:
     """Headline table per dimension, significance when tested, warnings and exclusions."""
     v = View(results)
-    d = results.data
-    inst = results.instrument
     out = [f"# {md_escape(title or default_title(results))}", ""]
-    facts = [
-        f"**Instrument:** {md_escape(inst.get('title'))} ({md_escape(inst.get('id'))})",
-        f"**Data:** {md_escape(d.get('source'))}",
-        f"**Rows:** {d.get('rows_analysed')} analysed of {d.get('rows_read')}, "
-        f"{len(d.get('rows_excluded', []))} excluded",
-    ]
-    if d.get("group_by"):
-        facts.append(f"**Grouped by:** {md_escape(d['group_by'])} ({len(results.groups)} groups)")
-    facts.append(f"**Threshold:** {v.threshold:g}% (alpha {v.alpha:g}, {md_escape(v.p_adjust)})")
-    out += [" · ".join(facts), ""]
+    out += _facts(results, v)
+    out += _dimensions(results, v)
+    out += _group_differences(results, v)
+    out += _ledger(results, v)
+    return "\n".join(out)
 
+
+def _facts(results: Results, v: View) -> list[str]:
+    d, inst = results.data, results.instrument
+    facts = [
+        f"**Instrument:** {md_escape(inst.title)} ({md_escape(inst.id)})",
+        f"**Data:** {md_escape(d.source)}",
+        f"**Rows:** {d.rows_analysed} analysed of {d.rows_read}, {len(d.rows_excluded)} excluded",
+    ]
+    if d.group_by:
+        facts.append(f"**Grouped by:** {md_escape(d.group_by)} ({len(results.groups)} groups)")
+    facts.append(f"**Threshold:** {v.threshold:g}% (alpha {v.alpha:g}, {md_escape(v.p_adjust)})")
+    return [" · ".join(facts), ""]
+
+
+def _dimensions(results: Results, v: View) -> list[str]:
+    """The headline table, its legend, the maturity basis and the item acceptance span."""
     head = ["Dimension", "n", "Mean", "Agree %", "Item range"]
     align = ["---", "--:", "--:", "--:", "--:"]
     if v.has_tests:
@@ -61,7 +70,7 @@ def markdown_summary(results: Results, title: str | None = None) -> str:
     if v.levels:
         head.append("Maturity")
         align.append("---")
-    out += [_row(head), _row(align)]
+    out = [_row(head), _row(align)]
     for c in v.dimensions:
         cells = [
             f"{md_escape(c.id)} {md_escape(c.name)}",
@@ -71,26 +80,25 @@ def markdown_summary(results: Results, title: str | None = None) -> str:
             fmt_range(c.acceptance_range),
         ]
         if v.has_tests:
-            t = v.test("construct", c.id) or {}
-            sig = t.get("significant")
+            t = v.test("construct", c.id)
             cells += [
-                fmt_pct(t.get("pct_agree")),
-                fmt_p(t.get("p_adj")),
-                "-" if sig is None else ("yes" if sig else "no"),
+                fmt_pct(t.pct_agree if t else None),
+                fmt_p(t.p_adj if t else None),
+                fmt_yes_no(t.significant if t else None),
             ]
         if results.reliability:
-            cells.append(fmt_num((v.reliability(c.id) or {}).get("alpha")))
+            e = v.reliability(c.id)
+            cells.append(fmt_num(e.alpha if e else None))
         if v.levels:
-            m = v.maturity(c.id) or {}
-            level = m.get("level")
-            cells.append("-" if level is None else f"{level} {md_escape(m.get('label'))}")
+            cells.append(md_escape(v.maturity_text(c.id)))
         out.append(_row(cells))
     out.append("")
     legend = "Agree %: the dimension's answers in the agreement codes, pooled."
     if v.has_tests:
         legend += (
             " Agreeing resp. %: respondents whose mean score reaches agreement; p adj.: "
-            f"one-sided exact binomial test against {v.threshold:g}%, {md_escape(v.p_adjust)}."
+            f"one-sided exact binomial test against {v.threshold:g}%, "
+            f"{md_escape(v.p_adjust_name)}-corrected."
         )
     out += [legend, ""]
     if v.levels:
@@ -98,46 +106,52 @@ def markdown_summary(results: Results, title: str | None = None) -> str:
     span = v.acceptance_span()
     if span:
         out += [f"Item acceptance ranges from {fmt_pct(span[0])} to {fmt_pct(span[1])}.", ""]
+    return out
 
+
+def _group_differences(results: Results, v: View) -> list[str]:
     tests = [t for c in v.dimensions for t in v.group_tests(c.id)]
-    if tests:
-        out += [
-            f"## Differences by {md_escape(d.get('group_by') or 'group')}",
-            "",
-            _row(["Dimension", "Test", "Statistic", "p adj.", "Effect", "Pairs differing"]),
-            _row(["---", "---", "--:", "--:", "--:", "--:"]),
-        ]
-        for t in tests:
-            pairs = t.get("pairwise") or []
-            hits = sum(1 for p in pairs if p.get("p_adj") is not None and p["p_adj"] < v.alpha)
-            out.append(
-                _row(
-                    [
-                        md_escape(t.get("construct")),
-                        md_escape(t.get("test")),
-                        fmt_num(t.get("statistic")),
-                        fmt_p(t.get("p_adj")),
-                        md_escape(fmt_effect(t.get("effect"))),
-                        f"{hits} of {len(pairs)}" if pairs else "-",
-                    ]
-                )
+    if not tests:
+        return []
+    out = [
+        f"## Differences by {md_escape(results.data.group_by or 'group')}",
+        "",
+        _row(["Dimension", "Test", "Statistic", "p adj.", "Effect", "Pairs differing"]),
+        _row(["---", "---", "--:", "--:", "--:", "--:"]),
+    ]
+    for t in tests:
+        pairs = t.pairwise
+        hits = sum(1 for p in pairs if p.p_adj is not None and p.p_adj < v.alpha)
+        out.append(
+            _row(
+                [
+                    md_escape(t.construct),
+                    md_escape(t.test),
+                    fmt_num(t.statistic),
+                    fmt_p(t.p_adj),
+                    md_escape(fmt_effect(t.effect)),
+                    f"{hits} of {len(pairs)}" if pairs else "-",
+                ]
             )
-        out.append("")
+        )
+    return [*out, ""]
 
+
+def _ledger(results: Results, v: View) -> list[str]:
     counts = v.warning_counts()
     if counts:
         listed = ", ".join(f"{md_escape(k)} x{n}" for k, n in counts.items())
-        out.append(f"**Warnings:** {sum(counts.values())} ({listed}).")
+        out = [f"**Warnings:** {sum(counts.values())} ({listed})."]
     else:
-        out.append("**Warnings:** none.")
-    n_ex = len(d.get("rows_excluded", []))
+        out = ["**Warnings:** none."]
+    n_ex = len(results.data.rows_excluded)
     out.append("")
     out.append(f"**Excluded rows:** {n_ex}." + (" See report.html for reasons." if n_ex else ""))
-    tool = results.tool or {}
-    out += [
+    tool = results.tool
+    return [
+        *out,
         "",
-        f"<sub>{md_escape(tool.get('name'))} {md_escape(tool.get('version'))}; numbers rounded "
+        f"<sub>{md_escape(tool.name)} {md_escape(tool.version)}; numbers rounded "
         "for reading, full precision in results.json.</sub>",
         "",
     ]
-    return "\n".join(out)

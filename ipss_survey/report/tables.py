@@ -1,203 +1,284 @@
-"""Flat tables drawn from Results: the rows behind CSV files (and spreadsheets later)."""
+"""Flat tables drawn from Results: the one builder behind the CSV files and the workbook.
+
+Each ``Table`` names its CSV file and its sheet, and each ``Column`` its CSV header (the
+results.json field it comes from), its spreadsheet header and its kind (how a spreadsheet
+formats it), so ``acceptance_tests.csv`` and the workbook's "Acceptance tests" sheet hold
+the same columns by construction. Values are as Results holds them (full precision).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from ipss_survey.results import ConstructStats, ItemStats, Results
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+from ipss_survey.results import Results
+from ipss_survey.scoring import ConstructStats, ItemStats
 
 
-def _count_columns(items: list[ItemStats]) -> list[str]:
-    codes = sorted({int(k) for it in items for k in it.counts})
-    return [str(c) for c in codes]
+@dataclass(frozen=True)
+class Column:
+    """One column: ``key`` is the CSV header, ``header`` the spreadsheet's; ``kind`` is one
+    of text, wrap (long text), int, num, pct (0-100), p, prop (0-1), bool."""
+
+    key: str
+    header: str
+    kind: str = "text"
 
 
-def item_rows(items: list[ItemStats], prefix: dict[str, Any] | None = None) -> list[dict]:
-    count_cols = _count_columns(items)
-    rows = []
-    for it in items:
-        row = dict(prefix or {})
-        row.update(
-            {
-                "code": it.code,
-                "dimension": it.dimension,
-                "subdimension": it.subdimension,
-                "text": it.text,
-                "reverse": it.reverse,
-                "n": it.n,
-                "missing": it.missing,
-                "mean": it.mean,
-                "sd": it.sd,
-                "median": it.median,
-            }
-        )
-        for c in count_cols:
-            row[f"count_{c}"] = it.counts.get(c)
-        row.update(
-            {
-                "pct_agree": it.pct_agree,
-                "pct_neutral": it.pct_neutral,
-                "pct_disagree": it.pct_disagree,
-                "pct_favourable": it.pct_favourable,
-            }
-        )
-        rows.append(row)
-    return rows
+@dataclass(frozen=True)
+class Table:
+    name: str  # CSV file stem
+    sheet: str  # workbook sheet name
+    columns: list[Column]
+    rows: list[list[Any]]  # one value per column
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        keys = [c.key for c in self.columns]
+        return [dict(zip(keys, row, strict=True)) for row in self.rows]
 
 
-def construct_rows(
-    constructs: list[ConstructStats],
-    maturity: dict[str, dict] | None = None,
-    prefix: dict[str, Any] | None = None,
-) -> list[dict]:
-    rows = []
-    for c in constructs:
-        row = dict(prefix or {})
-        row.update(
-            {
-                "id": c.id,
-                "level": c.level,
-                "name": c.name,
-                "parent": c.parent,
-                "n_items": len(c.items),
-                "n": c.n,
-                "mean": c.mean,
-                "sd": c.sd,
-                "median": c.median,
-                "pct_agree": c.pct_agree,
-                "pct_neutral": c.pct_neutral,
-                "pct_disagree": c.pct_disagree,
-                "acceptance_min": c.acceptance_range[0] if c.acceptance_range else None,
-                "acceptance_max": c.acceptance_range[1] if c.acceptance_range else None,
-            }
-        )
-        if maturity is not None:
-            m = maturity.get(c.id, {})
-            row["maturity_level"] = m.get("level")
-            row["maturity_label"] = m.get("label")
-        rows.append(row)
-    return rows
-
-
-def _pair(values: list[float] | None, i: int) -> float | None:
+def _pair(values: Sequence[float] | None, i: int) -> float | None:
     return values[i] if values else None
 
 
-def statistics_tables(results: Results) -> dict[str, list[dict]]:
-    """Reliability, acceptance tests and group tests as flat rows."""
-    tables: dict[str, list[dict]] = {}
-    if results.reliability:
-        tables["reliability"] = [
-            {
-                "construct": r["construct"],
-                "level": r.get("level"),
-                "k": r["k"],
-                "n": r["n"],
-                "alpha": r["alpha"],
-                "alpha_ci_low": _pair(r["alpha_ci"], 0),
-                "alpha_ci_high": _pair(r["alpha_ci"], 1),
-                "alpha_std": r["alpha_std"],
-                "average_r": r["average_r"],
-                "omega_total": r["omega_total"],
-            }
-            for r in results.reliability
-        ]
-        tables["reliability_items"] = [
-            {"construct": r["construct"], **it} for r in results.reliability for it in r["items"]
-        ]
-    if results.acceptance_tests:
-        tables["acceptance_tests"] = [
-            {
-                "target": a["target"],
-                "id": a["id"],
-                "successes": a["successes"],
-                "n": a["n"],
-                "pct_agree": a["pct_agree"],
-                "threshold": a["threshold"],
-                "p_value": a["p_value"],
-                "p_adj": a["p_adj"],
-                "ci_wilson_low": _pair(a["ci_wilson"], 0),
-                "ci_wilson_high": _pair(a["ci_wilson"], 1),
-                "ci_exact_low": _pair(a["ci_exact"], 0),
-                "ci_exact_high": _pair(a["ci_exact"], 1),
-                "meets_threshold": a["meets_threshold"],
-                "significant": a["significant"],
-                "wilcoxon_mu": a.get("wilcoxon", {}).get("mu"),
-                "wilcoxon_v": a.get("wilcoxon", {}).get("statistic"),
-                "wilcoxon_p": a.get("wilcoxon", {}).get("p_value"),
-            }
-            for a in results.acceptance_tests
-        ]
-    if results.group_tests:
-        tables["group_tests"] = [
-            {
-                "construct": g["construct"],
-                "level": g.get("level"),
-                "test": g["test"],
-                "statistic": g["statistic"],
-                "df": g["df"],
-                "p_value": g["p_value"],
-                "p_adj": g["p_adj"],
-                "effect": (g.get("effect") or {}).get("name"),
-                "effect_value": (g.get("effect") or {}).get("value"),
-                "groups_tested": len(g.get("groups", [])),
-                "groups_excluded": "; ".join(e["group"] for e in g.get("excluded_groups", [])),
-                "method": g["method"],
-            }
-            for g in results.group_tests
-        ]
-        tables["group_pairwise"] = [
-            {
-                "construct": g["construct"],
-                "test": g["test"],
-                "a": p["a"],
-                "b": p["b"],
-                "statistic": p["statistic"],
-                "p_value": p["p_value"],
-                "p_adj": p["p_adj"],
-                "effect": p["effect"]["name"],
-                "effect_value": p["effect"]["value"],
-            }
-            for g in results.group_tests
-            for p in g.get("pairwise", [])
-        ]
-    return tables
+# A column and how to get its value from a record.
+Getter = Callable[[Any], Any]
+Spec = tuple[Column, Getter]
 
 
-def build_tables(results: Results) -> dict[str, list[dict]]:
-    """Table name -> rows, in a stable order."""
-    maturity = {m["construct"]: m for m in results.maturity} if results.maturity else None
-    tables: dict[str, list[dict]] = {
-        "items": item_rows(results.items),
-        "constructs": construct_rows(results.constructs, maturity),
-    }
-    if results.data.get("group_by"):
-        tables["group_constructs"] = [
-            row
-            for g in results.groups
-            for row in construct_rows(g.constructs, None, {"group": g.group, "group_n": g.n})
-        ]
-        tables["group_items"] = [
-            row for g in results.groups for row in item_rows(g.items, {"group": g.group})
-        ]
-    tables.update(statistics_tables(results))
-    tables["excluded_rows"] = [dict(r) for r in results.data["rows_excluded"]]
-    tables["warnings"] = [
-        {
-            "code": w.get("code"),
-            "item": w.get("item"),
-            "count": w.get("count"),
-            "message": w.get("message"),
-        }
-        for w in results.data["warnings"]
+def _table(name: str, sheet: str, specs: Sequence[Spec], records: Sequence[Any]) -> Table:
+    columns = [c for c, _ in specs]
+    getters = [g for _, g in specs]
+    return Table(name, sheet, columns, [[g(r) for g in getters] for r in records])
+
+
+def _attr(name: str) -> Getter:
+    return lambda r: getattr(r, name)
+
+
+def _col(key: str, header: str, kind: str = "text") -> Spec:
+    """A column whose value is the record's attribute of the same name."""
+    return Column(key, header, kind), _attr(key)
+
+
+# --------------------------------------------------------------------------- items, constructs
+
+
+def _item_specs(items: Sequence[ItemStats]) -> list[Spec]:
+    codes = sorted({int(k) for it in items for k in it.counts})
+    counts: list[Spec] = [
+        (Column(f"count_{c}", f"Count of {c}", "int"), lambda it, c=str(c): it.counts.get(c))
+        for c in codes
     ]
-    return tables
+    return [
+        _col("code", "Code"),
+        _col("dimension", "Dimension"),
+        _col("subdimension", "Sub-dimension"),
+        _col("text", "Statement", "wrap"),
+        _col("reverse", "Reverse-keyed", "bool"),
+        _col("n", "n", "int"),
+        _col("missing", "Missing", "int"),
+        _col("mean", "Mean", "num"),
+        _col("sd", "SD", "num"),
+        _col("median", "Median", "num"),
+        *counts,
+        _col("pct_agree", "Agree %", "pct"),
+        _col("pct_neutral", "Neutral %", "pct"),
+        _col("pct_disagree", "Disagree %", "pct"),
+        _col("pct_favourable", "Favourable %", "pct"),
+    ]
+
+
+def _construct_specs(results: Results | None) -> list[Spec]:
+    specs: list[Spec] = [
+        _col("id", "Id"),
+        _col("level", "Level"),
+        _col("name", "Name"),
+        _col("parent", "Parent"),
+        (Column("n_items", "Items", "int"), lambda c: len(c.items)),
+        _col("n", "n", "int"),
+        _col("mean", "Mean", "num"),
+        _col("sd", "SD", "num"),
+        _col("median", "Median", "num"),
+        _col("pct_agree", "Agree %", "pct"),
+        _col("pct_neutral", "Neutral %", "pct"),
+        _col("pct_disagree", "Disagree %", "pct"),
+        (
+            Column("acceptance_min", "Item range min %", "pct"),
+            lambda c: _pair(c.acceptance_range, 0),
+        ),
+        (
+            Column("acceptance_max", "Item range max %", "pct"),
+            lambda c: _pair(c.acceptance_range, 1),
+        ),
+    ]
+    if results is not None and results.maturity:
+        by_id = {m.construct: m for m in results.maturity}
+
+        def level(c: ConstructStats) -> int | None:
+            m = by_id.get(c.id)
+            return m.level if m else None
+
+        def label(c: ConstructStats) -> str | None:
+            m = by_id.get(c.id)
+            return m.label if m else None
+
+        specs += [
+            (Column("maturity_level", "Maturity level", "int"), level),
+            (Column("maturity_label", "Maturity", "text"), label),
+        ]
+    return specs
+
+
+def _grouped(prefix: list[Spec], specs: list[Spec]) -> list[Spec]:
+    """Columns of a per-group table: the group's own columns, then the record's."""
+    return prefix + [(c, lambda pair, g=g: g(pair[1])) for c, g in specs]
+
+
+def _group_tables(results: Results) -> list[Table]:
+    group = [(Column("group", "Group"), lambda pair: pair[0].group)]
+    group_n = [(Column("group_n", "Group n", "int"), lambda pair: pair[0].n)]
+    con_rows = [(g, c) for g in results.groups for c in g.constructs]
+    item_rows = [(g, it) for g in results.groups for it in g.items]
+    all_items = [it for g in results.groups for it in g.items]
+    return [
+        _table(
+            "group_constructs",
+            "Groups",
+            _grouped(group + group_n, _construct_specs(None)),
+            con_rows,
+        ),
+        _table("group_items", "Group items", _grouped(group, _item_specs(all_items)), item_rows),
+    ]
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _reliability_tables(results: Results) -> list[Table]:
+    specs: list[Spec] = [
+        _col("construct", "Construct"),
+        _col("level", "Level"),
+        _col("k", "k", "int"),
+        _col("n", "n", "int"),
+        _col("alpha", "Alpha", "num"),
+        (Column("alpha_ci_low", "Alpha CI low", "num"), lambda r: _pair(r.alpha_ci, 0)),
+        (Column("alpha_ci_high", "Alpha CI high", "num"), lambda r: _pair(r.alpha_ci, 1)),
+        _col("alpha_std", "Alpha std.", "num"),
+        _col("average_r", "Mean r", "num"),
+        _col("omega_total", "Omega total", "num"),
+    ]
+    item_specs: list[Spec] = [
+        (Column("construct", "Construct"), lambda pair: pair[0].construct),
+        (Column("code", "Item"), lambda pair: pair[1].code),
+        (Column("r_drop", "Item-rest r", "num"), lambda pair: pair[1].r_drop),
+        (
+            Column("alpha_if_deleted", "Alpha if deleted", "num"),
+            lambda pair: pair[1].alpha_if_deleted,
+        ),
+    ]
+    pairs = [(r, it) for r in results.reliability for it in r.items]
+    return [
+        _table("reliability", "Reliability", specs, results.reliability),
+        _table("reliability_items", "Reliability items", item_specs, pairs),
+    ]
+
+
+def _acceptance_table(results: Results) -> Table:
+    def wilcoxon(name: str) -> Getter:
+        return lambda a: getattr(a.wilcoxon, name) if a.wilcoxon else None
+
+    specs: list[Spec] = [
+        _col("target", "Target"),
+        _col("id", "Id"),
+        _col("successes", "Successes", "int"),
+        _col("n", "n", "int"),
+        _col("pct_agree", "Agree %", "pct"),
+        _col("threshold", "Threshold %", "pct"),
+        _col("p_value", "p", "p"),
+        _col("p_adj", "p adj.", "p"),
+        (Column("ci_wilson_low", "Wilson low (0-1)", "prop"), lambda a: _pair(a.ci_wilson, 0)),
+        (Column("ci_wilson_high", "Wilson high (0-1)", "prop"), lambda a: _pair(a.ci_wilson, 1)),
+        (Column("ci_exact_low", "Exact low (0-1)", "prop"), lambda a: _pair(a.ci_exact, 0)),
+        (Column("ci_exact_high", "Exact high (0-1)", "prop"), lambda a: _pair(a.ci_exact, 1)),
+        _col("meets_threshold", "Meets threshold", "bool"),
+        _col("significant", "Significant", "bool"),
+        (Column("wilcoxon_mu", "Signed-rank mu", "num"), wilcoxon("mu")),
+        (Column("wilcoxon_v", "Signed-rank V", "num"), wilcoxon("statistic")),
+        (Column("wilcoxon_p", "Signed-rank p", "p"), wilcoxon("p_value")),
+    ]
+    return _table("acceptance_tests", "Acceptance tests", specs, results.acceptance_tests)
+
+
+def _group_test_tables(results: Results) -> list[Table]:
+    def effect(name: str) -> Getter:
+        return lambda g: getattr(g.effect, name) if g.effect else None
+
+    specs: list[Spec] = [
+        _col("construct", "Construct"),
+        _col("level", "Level"),
+        _col("test", "Test"),
+        _col("statistic", "Statistic", "num"),
+        _col("df", "df", "num"),
+        _col("p_value", "p", "p"),
+        _col("p_adj", "p adj.", "p"),
+        (Column("effect", "Effect"), effect("name")),
+        (Column("effect_value", "Effect size", "num"), effect("value")),
+        (Column("groups_tested", "Groups tested", "int"), lambda g: len(g.groups)),
+        (
+            Column("groups_excluded", "Groups excluded"),
+            lambda g: "; ".join(e.group for e in g.excluded_groups),
+        ),
+        _col("method", "Method", "wrap"),
+    ]
+    pair_specs: list[Spec] = [
+        (Column("construct", "Construct"), lambda tp: tp[0].construct),
+        (Column("test", "Test"), lambda tp: tp[0].test),
+        (Column("a", "Group a"), lambda tp: tp[1].a),
+        (Column("b", "Group b"), lambda tp: tp[1].b),
+        (Column("statistic", "Statistic", "num"), lambda tp: tp[1].statistic),
+        (Column("p_value", "p", "p"), lambda tp: tp[1].p_value),
+        (Column("p_adj", "p adj.", "p"), lambda tp: tp[1].p_adj),
+        (Column("effect", "Effect"), lambda tp: tp[1].effect.name),
+        (Column("effect_value", "Effect size", "num"), lambda tp: tp[1].effect.value),
+    ]
+    pairs = [(g, p) for g in results.group_tests for p in g.pairwise]
+    return [
+        _table("group_tests", "Group tests", specs, results.group_tests),
+        _table("group_pairwise", "Group pairwise", pair_specs, pairs),
+    ]
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+def _ledger_tables(results: Results) -> list[Table]:
+    excluded = [_col("row", "Row", "int"), _col("id", "Id"), _col("reason", "Reason", "wrap")]
+    warnings = [
+        _col("code", "Code"),
+        _col("item", "Item"),
+        _col("count", "Count", "int"),
+        _col("message", "Message", "wrap"),
+    ]
+    return [
+        _table("excluded_rows", "Excluded rows", excluded, results.data.rows_excluded),
+        _table("warnings", "Warnings", warnings, results.data.warnings),
+    ]
+
+
+def build_tables(results: Results) -> list[Table]:
+    """Every table of a run, in a stable order: items, constructs, groups, statistics,
+    excluded rows and warnings (the group tables only with a grouping; a statistics table
+    of a results file without statistics holds its header only)."""
+    tables = [
+        _table("items", "Items", _item_specs(results.items), results.items),
+        _table("constructs", "Constructs", _construct_specs(results), results.constructs),
+    ]
+    if results.data.group_by:
+        tables += _group_tables(results)
+    tables += _reliability_tables(results)
+    tables.append(_acceptance_table(results))
+    if results.data.group_by:
+        tables += _group_test_tables(results)
+    return tables + _ledger_tables(results)

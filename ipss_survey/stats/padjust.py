@@ -9,6 +9,19 @@ import numpy as np
 # Names the CLI accepts (--p-adjust), with R's names as aliases.
 METHODS = ("holm", "bonferroni", "fdr_bh", "none")
 _ALIASES = {"bh": "fdr_bh", "fdr": "fdr_bh"}
+# How a report names each method.
+NAMES = {
+    "holm": "Holm",
+    "bonferroni": "Bonferroni",
+    "fdr_bh": "Benjamini-Hochberg",
+    "none": "no",
+}
+
+
+def method_name(method: str) -> str:
+    """A reader's name for an adjustment method: 'Holm', 'Benjamini-Hochberg', 'no'."""
+    name = _ALIASES.get(method.lower(), method.lower())
+    return NAMES.get(name, method)
 
 
 def p_adjust(p: Sequence[float | None] | np.ndarray, method: str = "holm") -> np.ndarray:

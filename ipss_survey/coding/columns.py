@@ -1,0 +1,123 @@
+"""Which file column carries which item (and the id and group columns).
+
+Item codes match column names ignoring case and spaces; a mapping file (``--columns``)
+renames other columns first. Two columns carrying one name are an error only when that name
+is needed. When item columns are missing, the message says the likeliest cause.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ipss_survey.errors import DataError
+from ipss_survey.instrument import normalise_column
+from ipss_survey.warnings import RunWarning, WarningCode
+
+if TYPE_CHECKING:
+    from ipss_survey.read import RawTable
+
+
+def load_column_map(path: str | Path) -> dict[str, str]:
+    """A mapping file: YAML ``file column: instrument code`` pairs (loaded safely)."""
+    import yaml
+
+    p = Path(path)
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise DataError(f"{p}: no such column mapping file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{p}: cannot be read as UTF-8 text ({exc})") from None
+    except yaml.YAMLError as exc:
+        raise DataError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if isinstance(doc, dict) and set(doc) == {"columns"}:
+        doc = doc["columns"]
+    if not isinstance(doc, dict) or not doc:
+        raise DataError(
+            f"{p}: expected a mapping of 'file column: instrument code' lines, e.g. 'Q1: LEA01'"
+        )
+    out: dict[str, str] = {}
+    for k, v in doc.items():
+        if not isinstance(v, str | int) or isinstance(v, bool) or str(v).strip() == "":
+            raise DataError(f"{p}: {k}: expected an instrument code or column name, found {v!r}")
+        out[str(k).strip()] = str(v).strip()
+    return out
+
+
+def match_columns(
+    columns: list[str], column_map: dict[str, str] | None, source: str
+) -> tuple[dict[str, list[int]], list[RunWarning]]:
+    """normalised target name -> positions of the file columns that carry it (after mapping).
+
+    Two columns with the same name are only an error when that name is needed (an item, the
+    id or the group column): a file may well repeat a "Comment" column nobody asked for.
+    """
+    warnings: list[RunWarning] = []
+    renamed: dict[int, str] = {}
+    if column_map:
+        by_norm: dict[str, list[int]] = {}
+        for j, c in enumerate(columns):
+            by_norm.setdefault(normalise_column(c), []).append(j)
+        for src, dst in column_map.items():
+            cols = by_norm.get(normalise_column(src))
+            if not cols:
+                warnings.append(
+                    RunWarning(
+                        WarningCode.MAPPED_COLUMN_ABSENT,
+                        f"the column mapping names {src!r}, which {source} lacks",
+                    )
+                )
+                continue
+            for j in cols:
+                renamed[j] = dst
+    found: dict[str, list[int]] = {}
+    for j, col in enumerate(columns):
+        found.setdefault(normalise_column(renamed.get(j, col)), []).append(j)
+    return found, warnings
+
+
+def find_column(
+    found: dict[str, list[int]], columns: list[str], name: str, src: str, role: str
+) -> int | None:
+    """Position of the one column carrying ``name``; an error if several do."""
+    positions = found.get(normalise_column(name))
+    if not positions:
+        return None
+    if len(positions) > 1:
+        a, b = positions[:2]
+        raise DataError(
+            f"{src}: columns {a + 1} and {b + 1} ({columns[a]!r} and {columns[b]!r}) both "
+            f"match {role} {name!r}; rename or remove one, or map them with --columns"
+        )
+    return positions[0]
+
+
+def missing_columns_hint(
+    raw: RawTable, columns: list[str], item_codes: list[str], n_missing: int
+) -> str:
+    """What to do about missing item columns: the likeliest cause first."""
+    if n_missing < len(item_codes):
+        return "rename those columns or map them with --columns map.yaml"
+    wanted = {normalise_column(c) for c in item_codes}
+    # Column names further down (a title row above the header)?
+    frame = raw.frame
+    for i in range(min(len(frame), 30)):
+        cells = {normalise_column(str(v)) for v in frame.iloc[i].tolist() if isinstance(v, str)}
+        if len(cells & wanted) >= max(1, len(wanted) // 2):
+            data_row = int(raw.row_numbers[i]) if raw.row_numbers is not None else i + 1
+            return (
+                f"the item codes appear in row {raw.header_row + data_row}: pass "
+                f"--header-row {raw.header_row + data_row}"
+            )
+    if len(raw.sheets) > 1:
+        return (
+            f"this is sheet {raw.sheet!r}; the workbook also has "
+            f"{', '.join(repr(s) for s in raw.sheets if s != raw.sheet)}: choose one with --sheet"
+        )
+    if len(columns) == 1 and any(d in columns[0] for d in ",;\t|"):
+        return (
+            f"only one column was found ({columns[0][:60]!r}): the file may use an unusual "
+            "delimiter; save it as CSV with commas"
+        )
+    return "no item column of the instrument was found: is this the right --instrument?"

@@ -1,0 +1,98 @@
+"""Id and group columns as text, worked out once per distinct value.
+
+A million respondents' ids or groups hold far fewer distinct cell values than rows; each
+value is made text once (value labels applied, spaces stripped, 1.0 shown as 1), and equal
+texts from different cells share one number, so duplicates are found by number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+def text_value(value: Any, labels: dict[Any, str] | None) -> str | None:
+    """A group or id cell as text (value labels applied), None when empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if labels and value in labels:
+        return str(labels[value]).strip() or None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    s = str(value).strip()
+    return s or None
+
+
+@dataclass
+class TextColumn:
+    """An id or group column as text, held per distinct value: ``texts[idx]`` is row by row.
+
+    ``key`` numbers the distinct texts (-1 for no text), so that equal texts from different
+    cells (' p1' and 'p1', or 1 and 1.0 in Excel) share one number.
+    """
+
+    idx: np.ndarray  # per row: position in ``texts``; -1 (the last slot) for an empty cell
+    texts: np.ndarray  # object: the text of each distinct cell value, None when empty
+    key: np.ndarray  # per slot of ``texts``: number of the text, -1 for None
+
+    def rows(self, which: np.ndarray | None = None) -> np.ndarray:
+        return self.texts[self.idx if which is None else self.idx[which]]
+
+    def keys(self) -> np.ndarray:
+        return self.key[self.idx]
+
+    @classmethod
+    def empty(cls, n: int) -> TextColumn:
+        """A column of n empty cells (no id column in the file)."""
+        return cls(
+            np.full(n, -1, dtype=np.int8),
+            np.array([None], dtype=object),
+            np.array([-1], dtype=np.int64),
+        )
+
+
+def text_column(values: Any, labels: dict[Any, str] | None) -> TextColumn:
+    """A whole id or group column as text (None when empty), worked out once per value."""
+    import pandas as pd
+
+    idx, uniques = factorize(values)
+    texts = np.empty(len(uniques) + 1, dtype=object)
+    plain = bool(not labels and len(uniques) and pd.api.types.is_string_dtype(uniques))
+    if plain:
+        # Text cells (CSV, Excel text): a million distinct ids stay fast.
+        stripped = texts[:-1]
+        stripped[:] = [u.strip() for u in uniques]
+        # Distinct cells stay distinct texts unless stripping changed one.
+        plain = bool(np.equal(stripped, uniques).all())
+        stripped[np.equal(stripped, "")] = None
+    else:
+        texts[:-1] = [text_value(u, labels) for u in uniques]
+    texts[-1] = None
+    if plain:
+        key = np.arange(len(texts), dtype=np.int64)
+        key[np.equal(texts, None)] = -1
+    else:
+        key = np.asarray(pd.factorize(texts, use_na_sentinel=True)[0], dtype=np.int64)
+    return TextColumn(np.asarray(idx), texts, key)
+
+
+def factorize(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Codes per cell (-1 for NA) and the distinct values, whatever the column's dtype."""
+    import pandas as pd
+
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        cats = values.cat.categories
+        return np.asarray(values.cat.codes), cats.to_numpy(dtype=object)
+    idx, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(idx), np.asarray(uniques, dtype=object)
+
+
+def narrow(idx: np.ndarray, n_values: int) -> np.ndarray:
+    """Cell-value numbers in the smallest integer type (pandas gives 8 bytes a cell)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_values < np.iinfo(dtype).max:
+            return idx.astype(dtype, copy=False)
+    return idx

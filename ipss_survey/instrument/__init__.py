@@ -1,0 +1,46 @@
+"""Instruments: the questionnaire definition (scale and hierarchy), loaded from YAML.
+
+``model`` holds the types and the rules that follow from them, ``loader`` reads and checks
+a YAML file, ``matching`` the keys that match data to it, ``builtin`` the instruments that
+ship with the package. The format is documented in ``docs/instrument-format.md``.
+"""
+
+from ipss_survey.instrument.builtin import (
+    builtin_ids,
+    builtin_instrument,
+    builtin_text,
+    instrument_source,
+    iter_builtins,
+    resolve_instrument,
+    sample_path,
+)
+from ipss_survey.instrument.loader import load_instrument, parse_instrument
+from ipss_survey.instrument.matching import normalise_column, normalise_label
+from ipss_survey.instrument.model import (
+    Construct,
+    Instrument,
+    Item,
+    MaturityLevel,
+    Scale,
+    find_level,
+)
+
+__all__ = [
+    "Construct",
+    "Instrument",
+    "Item",
+    "MaturityLevel",
+    "Scale",
+    "builtin_ids",
+    "builtin_instrument",
+    "builtin_text",
+    "find_level",
+    "instrument_source",
+    "iter_builtins",
+    "load_instrument",
+    "normalise_column",
+    "normalise_label",
+    "parse_instrument",
+    "resolve_instrument",
+    "sample_path",
+]

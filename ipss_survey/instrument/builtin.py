@@ -1,0 +1,76 @@
+"""The instruments that ship with the package, their bundled samples, and ``--instrument``.
+
+Built-in instruments are YAML files in ``builtins/``; each may have a synthetic sample
+(``data/<id>-sample.csv`` in the source tree, ``sample_data/`` in an installed package) that
+``analyze`` reads when no data file is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+from ipss_survey.errors import DataError, InstrumentError
+from ipss_survey.instrument.loader import load_instrument, parse_instrument
+from ipss_survey.instrument.model import Instrument
+
+
+def _folder() -> resources.abc.Traversable:
+    return resources.files("ipss_survey.instrument").joinpath("builtins")
+
+
+def builtin_ids() -> list[str]:
+    """Ids of the instruments that ship with the package, sorted."""
+    return sorted(f.name[: -len(".yaml")] for f in _folder().iterdir() if f.name.endswith(".yaml"))
+
+
+def builtin_text(iid: str) -> str:
+    return _folder().joinpath(f"{iid}.yaml").read_text("utf-8")
+
+
+def builtin_instrument(iid: str) -> Instrument:
+    return parse_instrument(builtin_text(iid), f"built-in instrument {iid}")
+
+
+def iter_builtins() -> Iterator[Instrument]:
+    for iid in builtin_ids():
+        yield builtin_instrument(iid)
+
+
+def resolve_instrument(id_or_path: str) -> Instrument:
+    """A built-in id, or the path of an instrument YAML file."""
+    ids = builtin_ids()
+    if id_or_path in ids:
+        return builtin_instrument(id_or_path)
+    p = Path(id_or_path)
+    if p.suffix.lower() in {".yaml", ".yml"} or p.exists():
+        return load_instrument(p)
+    raise InstrumentError(
+        id_or_path,
+        "",
+        f"no built-in instrument with this id and no such file; built-in ids: {', '.join(ids)} "
+        "(or give the path of a .yaml file)",
+    )
+
+
+def instrument_source(id_or_path: str) -> str:
+    """The YAML text of a built-in instrument or of an instrument file (``show --yaml``)."""
+    if id_or_path in builtin_ids():
+        return builtin_text(id_or_path)
+    try:
+        return Path(id_or_path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstrumentError(id_or_path, "", f"cannot be read ({exc})") from None
+
+
+def sample_path(instrument_id: str) -> Path:
+    """The bundled sample of a built-in instrument (installed copy, else the source tree's)."""
+    name = f"{instrument_id}-sample.csv"
+    installed = resources.files("ipss_survey").joinpath("sample_data", name)
+    if installed.is_file():
+        return Path(str(installed))
+    source_tree = Path(__file__).resolve().parents[2] / "data" / name
+    if source_tree.is_file():
+        return source_tree
+    raise DataError(f"instrument {instrument_id!r} has no bundled sample; give a data file")

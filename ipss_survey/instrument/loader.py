@@ -1,0 +1,372 @@
+"""Reading an instrument file: YAML to a checked ``Instrument``, or one clear error.
+
+The rules are those of the instrument format (``docs/instrument-format.md``); every error
+names the file and the key path (``dimensions[2].items[4]``) so a user can find the line to
+mend. Unknown keys are refused, naming the key and the keys allowed there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ipss_survey.errors import InstrumentError
+from ipss_survey.instrument.matching import normalise_column, normalise_label
+from ipss_survey.instrument.model import Construct, Instrument, Item, MaturityLevel, Scale
+
+_TOP_KEYS = {
+    "id",
+    "title",
+    "version",
+    "source",
+    "description",
+    "respondent_id",
+    "scale",
+    "dimensions",
+    "maturity",
+}
+_SCALE_KEYS = {"points", "labels", "agree", "neutral", "missing"}
+_DIMENSION_KEYS = {"id", "name", "description", "scale", "items", "subdimensions"}
+_SUBDIMENSION_KEYS = {"id", "name", "description", "scale", "items"}
+_ITEM_KEYS = {"code", "text", "reverse", "scale", "text_incomplete"}
+_MATURITY_KEYS = {"levels", "basis"}
+_LEVEL_KEYS = {"min", "label"}
+
+
+@dataclass
+class _Hierarchy:
+    """What the walk over ``dimensions`` has collected so far."""
+
+    items: list[Item] = field(default_factory=list)
+    constructs: list[Construct] = field(default_factory=list)
+    codes_seen: dict[str, str] = field(default_factory=dict)  # item code key -> key path
+    ids_seen: dict[str, str] = field(default_factory=dict)  # construct id key -> key path
+
+
+class _Loader:
+    """Walks the parsed YAML once, collecting the first error with its key path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, path: str, message: str) -> InstrumentError:
+        return InstrumentError(self.source, path, message)
+
+    def mapping(self, value: Any, path: str, allowed: set[str], what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping ({what}), found {_kind(value)}")
+        for key in value:
+            if not isinstance(key, str) or key not in allowed:
+                raise self.fail(
+                    _join(path, str(key)),
+                    f"unknown key {key!r} in {what}; allowed keys: {', '.join(sorted(allowed))}",
+                )
+        return value
+
+    def text(self, value: Any, path: str, *, required: bool = True) -> str:
+        if value is None and not required:
+            return ""
+        if isinstance(value, bool):
+            raise self.fail(
+                path,
+                "expected text, found a true/false value (quote words such as Yes, No, On, Off)",
+            )
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(path, f"expected non-empty text, found {_kind(value)}")
+        return value.strip()
+
+    def code_list(self, value: Any, path: str) -> tuple[int, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected a list of whole-number codes, found {_kind(value)}")
+        out = []
+        for i, v in enumerate(value):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise self.fail(f"{path}[{i}]", f"expected a whole-number code, found {v!r}")
+            out.append(v)
+        if len(set(out)) != len(out):
+            raise self.fail(path, "a code is listed twice")
+        return tuple(out)
+
+    def scale(self, value: Any, path: str) -> Scale:
+        d = self.mapping(value, path, _SCALE_KEYS, "scale")
+        if "points" not in d:
+            raise self.fail(path, "a scale needs 'points' (the ordered response codes)")
+        points = self.code_list(d["points"], _join(path, "points"))
+        if len(points) < 2:
+            raise self.fail(_join(path, "points"), "a scale needs at least two points")
+        if list(points) != sorted(points):
+            raise self.fail(_join(path, "points"), "points must be listed lowest first")
+        if points[0] < -100 or points[-1] > 100:
+            raise self.fail(_join(path, "points"), "codes must lie between -100 and 100")
+        agree = self.code_list(d.get("agree"), _join(path, "agree"))
+        neutral = self.code_list(d.get("neutral"), _join(path, "neutral"))
+        missing = self.code_list(d.get("missing"), _join(path, "missing"))
+        for key, codes in (("agree", agree), ("neutral", neutral)):
+            for i, c in enumerate(codes):
+                if c not in points:
+                    raise self.fail(
+                        f"{_join(path, key)}[{i}]",
+                        f"code {c} is not one of the scale's points {list(points)}",
+                    )
+        if not agree:
+            raise self.fail(_join(path, "agree"), "list the codes that count as agreement")
+        both = set(agree) & set(neutral)
+        if both:
+            raise self.fail(path, f"code(s) {sorted(both)} are both 'agree' and 'neutral'")
+        for i, c in enumerate(missing):
+            if c in points:
+                raise self.fail(
+                    f"{_join(path, 'missing')}[{i}]",
+                    f"missing code {c} is also a scale point; a 'no answer' code must lie "
+                    "outside points",
+                )
+        labels: dict[int, str] = {}
+        raw_labels = d.get("labels") or {}
+        if not isinstance(raw_labels, dict):
+            raise self.fail(
+                _join(path, "labels"), f"expected a mapping code: label, found {_kind(raw_labels)}"
+            )
+        seen: dict[str, int] = {}
+        for k, v in raw_labels.items():
+            kpath = _join(_join(path, "labels"), str(k))
+            if isinstance(k, bool) or not isinstance(k, int):
+                raise self.fail(kpath, f"label keys must be whole-number codes, found {k!r}")
+            if k not in points and k not in missing:
+                raise self.fail(kpath, f"code {k} is not a scale point or missing code")
+            label = self.text(v, kpath)
+            norm = normalise_label(label)
+            if norm in seen:
+                raise self.fail(kpath, f"label {label!r} is also used for code {seen[norm]}")
+            seen[norm] = k
+            labels[k] = label
+        return Scale(points, labels, agree, neutral, missing)
+
+    def load(self, doc: Any) -> Instrument:
+        top = self.mapping(doc, "", _TOP_KEYS, "instrument")
+        if "id" not in top:
+            raise self.fail("id", "an instrument needs an 'id' (used as --instrument ID)")
+        iid = self.text(top["id"], "id")
+        if any(ch.isspace() for ch in iid):
+            raise self.fail("id", f"id {iid!r} must not contain spaces")
+        title = self.text(top.get("title", iid), "title")
+        version = self.text(top.get("version"), "version", required=False)
+        source = self.text(top.get("source"), "source", required=False)
+        description = self.text(top.get("description"), "description", required=False)
+        rid = top.get("respondent_id")
+        respondent_id = self.text(rid, "respondent_id") if rid is not None else None
+        base = self.scale(top["scale"], "scale") if "scale" in top else None
+        dims = top.get("dimensions")
+        if not isinstance(dims, list) or not dims:
+            raise self.fail("dimensions", "expected a non-empty list of dimensions")
+        found = _Hierarchy()
+        for d_i, raw_dim in enumerate(dims):
+            self.dimension(raw_dim, f"dimensions[{d_i}]", base, found)
+        levels: tuple[MaturityLevel, ...] = ()
+        basis = ""
+        if top.get("maturity") is not None:
+            levels, basis = self.maturity(top["maturity"])
+        return Instrument(
+            id=iid,
+            title=title,
+            version=version,
+            source=source,
+            description=description,
+            respondent_id=respondent_id,
+            scale=base,
+            items=tuple(found.items),
+            constructs=tuple(found.constructs),
+            maturity=levels,
+            maturity_basis=basis,
+            origin=self.source,
+        )
+
+    def claim_id(self, cid: str, path: str, found: _Hierarchy) -> None:
+        key = cid.casefold()
+        if key in found.ids_seen:
+            raise self.fail(path, f"construct id {cid!r} is already used at {found.ids_seen[key]}")
+        found.ids_seen[key] = path
+
+    def dimension(self, raw: Any, dpath: str, base: Scale | None, found: _Hierarchy) -> None:
+        """One dimension: its items, or its sub-dimensions (then the dimension pools them)."""
+        dim = self.mapping(raw, dpath, _DIMENSION_KEYS, "dimension")
+        if "id" not in dim:
+            raise self.fail(dpath, "a dimension needs an 'id'")
+        did = self.text(dim["id"], _join(dpath, "id"))
+        self.claim_id(did, dpath, found)
+        dname = self.text(dim.get("name", did), _join(dpath, "name"))
+        dscale = self.scale(dim["scale"], _join(dpath, "scale")) if "scale" in dim else base
+        has_items, has_subs = "items" in dim, "subdimensions" in dim
+        if has_items and has_subs:
+            raise self.fail(dpath, "a dimension holds 'items' or 'subdimensions', not both")
+        if not has_items and not has_subs:
+            raise self.fail(dpath, f"dimension {did!r} is empty: give it items or subdimensions")
+        if has_items:
+            codes = self.items(dim["items"], _join(dpath, "items"), dscale, did, None, found)
+            found.constructs.append(Construct(did, dname, "dimension", None, codes))
+            return
+        subs = dim["subdimensions"]
+        if not isinstance(subs, list) or not subs:
+            raise self.fail(
+                _join(dpath, "subdimensions"),
+                f"dimension {did!r} is empty: expected a non-empty list of sub-dimensions",
+            )
+        sub_constructs = []
+        for s_i, raw_sub in enumerate(subs):
+            spath = f"{dpath}.subdimensions[{s_i}]"
+            sub = self.mapping(raw_sub, spath, _SUBDIMENSION_KEYS, "sub-dimension")
+            if "id" not in sub:
+                raise self.fail(spath, "a sub-dimension needs an 'id'")
+            sid = self.text(sub["id"], _join(spath, "id"))
+            self.claim_id(sid, spath, found)
+            sname = self.text(sub.get("name", sid), _join(spath, "name"))
+            sscale = self.scale(sub["scale"], _join(spath, "scale")) if "scale" in sub else dscale
+            if "items" not in sub:
+                raise self.fail(spath, f"sub-dimension {sid!r} is empty: give it items")
+            codes = self.items(sub["items"], _join(spath, "items"), sscale, did, sid, found)
+            sub_constructs.append(Construct(sid, sname, "subdimension", did, codes))
+        all_codes = tuple(code for sc in sub_constructs for code in sc.items)
+        found.constructs.append(Construct(did, dname, "dimension", None, all_codes))
+        found.constructs.extend(sub_constructs)
+
+    def items(
+        self,
+        value: Any,
+        path: str,
+        scale: Scale | None,
+        dim: str,
+        sub: str | None,
+        found: _Hierarchy,
+    ) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(path, "expected a non-empty list of items")
+        codes = []
+        for i, raw in enumerate(value):
+            item = self.item(raw, f"{path}[{i}]", scale, dim, sub, found)
+            found.items.append(item)
+            codes.append(item.code)
+        return tuple(codes)
+
+    def item(
+        self,
+        raw: Any,
+        ipath: str,
+        scale: Scale | None,
+        dim: str,
+        sub: str | None,
+        found: _Hierarchy,
+    ) -> Item:
+        if isinstance(raw, str | int) and not isinstance(raw, bool):
+            entry: dict[str, Any] = {"code": raw}
+        else:
+            entry = self.mapping(raw, ipath, _ITEM_KEYS, "item")
+        if "code" not in entry:
+            raise self.fail(ipath, "an item needs a 'code' (its column name)")
+        code = self.text(entry["code"], _join(ipath, "code"))
+        key = normalise_column(code)
+        if key in found.codes_seen:
+            raise self.fail(
+                _join(ipath, "code"),
+                f"duplicate item code {code!r} (first at {found.codes_seen[key]})",
+            )
+        found.codes_seen[key] = ipath
+        iscale = self.scale(entry["scale"], _join(ipath, "scale")) if "scale" in entry else scale
+        reverse = entry.get("reverse", False)
+        if not isinstance(reverse, bool):
+            raise self.fail(_join(ipath, "reverse"), "expected true or false")
+        if iscale is None:
+            raise self.fail(
+                ipath,
+                f"item {code!r} has no scale: set 'scale' on the instrument, its "
+                "dimension, sub-dimension or the item"
+                + (" (it is reverse-keyed, which needs a known scale)" if reverse else ""),
+            )
+        if reverse and {iscale.reverse(p) for p in iscale.points} != set(iscale.points):
+            raise self.fail(
+                _join(ipath, "reverse"),
+                f"item {code!r} is reverse-keyed (min + max - value), but its scale "
+                f"{list(iscale.points)} is not symmetric, so a reversed answer would "
+                "fall off the scale; give it evenly spaced points or recode it in the data",
+            )
+        incomplete = entry.get("text_incomplete", False)
+        if not isinstance(incomplete, bool):
+            raise self.fail(_join(ipath, "text_incomplete"), "expected true or false")
+        text = self.text(entry.get("text"), _join(ipath, "text"), required=False)
+        return Item(code, text, reverse, iscale, dim, sub, incomplete)
+
+    def maturity(self, value: Any) -> tuple[tuple[MaturityLevel, ...], str]:
+        m = self.mapping(value, "maturity", _MATURITY_KEYS, "maturity")
+        raw = m.get("levels")
+        if not isinstance(raw, list) or not raw:
+            raise self.fail("maturity.levels", "expected a non-empty list of {min, label}")
+        levels = []
+        for i, lv in enumerate(raw):
+            lpath = f"maturity.levels[{i}]"
+            d = self.mapping(lv, lpath, _LEVEL_KEYS, "maturity level")
+            low = d.get("min")
+            if isinstance(low, bool) or not isinstance(low, int | float):
+                raise self.fail(_join(lpath, "min"), f"expected a number, found {low!r}")
+            if "label" not in d:
+                raise self.fail(lpath, "a maturity level needs a 'label'")
+            label = self.text(d.get("label"), _join(lpath, "label"))
+            if levels and float(low) <= levels[-1].min:
+                raise self.fail(
+                    _join(lpath, "min"),
+                    f"levels must be listed lowest first with rising minimums ({low} follows "
+                    f"{levels[-1].min})",
+                )
+            levels.append(MaturityLevel(float(low), label))
+        basis = self.text(m.get("basis"), "maturity.basis", required=False)
+        return tuple(levels), basis
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: f"text {value!r}"}.get(
+        type(value), f"{type(value).__name__} {value!r}"
+    )
+
+
+def parse_instrument(text: str, source: str) -> Instrument:
+    """Parse instrument YAML text; ``source`` names it in error messages."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InstrumentError(source, "", f"not valid YAML: {where}{problem}") from None
+    if doc is None:
+        raise InstrumentError(source, "", "the file is empty")
+    return _Loader(source).load(doc)
+
+
+def load_instrument(path: str | Path) -> Instrument:
+    """Load and check an instrument file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InstrumentError(str(p), "", "no such file") from None
+    except IsADirectoryError:
+        raise InstrumentError(str(p), "", "is a folder, not an instrument file") from None
+    except OSError as exc:
+        raise InstrumentError(str(p), "", f"cannot be read ({exc.strerror})") from None
+    if len(raw) > 5_000_000:
+        raise InstrumentError(str(p), "", "is larger than 5 MB; an instrument file is small YAML")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InstrumentError(str(p), "", "is not UTF-8 text; save it as UTF-8") from None
+    return parse_instrument(text, str(p))

@@ -1,0 +1,99 @@
+"""The analyze pipeline: read, code and validate, score, statistics, one Results object.
+
+Nothing here prints or writes files; the CLI and the report writers do that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ipss_survey.coding import code_responses, load_column_map
+from ipss_survey.instrument import Instrument
+from ipss_survey.pipeline.acceptance import acceptance_section
+from ipss_survey.pipeline.group_tests import group_section
+from ipss_survey.pipeline.notes import NoteCollector
+from ipss_survey.pipeline.options import Options
+from ipss_survey.pipeline.provenance import instrument_info, tool_info
+from ipss_survey.pipeline.reliability import reliability_section
+from ipss_survey.read import Progress, ReadSettings, read_table
+from ipss_survey.results import SCHEMA_VERSION, DataInfo, MaturityEntry, Results
+from ipss_survey.scoring import Scored, score
+
+
+def analyze(
+    data: str | Path,
+    instrument: Instrument,
+    options: Options | None = None,
+    *,
+    source_name: str | None = None,
+    progress: Progress | None = None,
+    read_settings: ReadSettings | None = None,
+) -> Results:
+    """Run the whole pipeline on one data file.
+
+    ``progress`` is called with (bytes read, file size) while the file is read;
+    ``read_settings`` overrides the reader's limits and block sizes (tests use it).
+    """
+    opts = options or Options()
+    opts.check()
+    column_map = load_column_map(opts.columns) if opts.columns else None
+    raw = read_table(
+        data,
+        encoding=opts.encoding,
+        sheet=opts.sheet,
+        header_row=opts.header_row,
+        settings=read_settings,
+        progress=progress,
+    )
+    coded = code_responses(
+        raw,
+        instrument,
+        column_map=column_map,
+        group=opts.group,
+        id_column=opts.id_column,
+        strict=opts.strict,
+    )
+    source, sha256, file_format = source_name or raw.source, raw.sha256, raw.file_format
+    del raw  # the raw table is not needed past coding; free it before scoring
+    scored = score(coded, instrument, opts.min_answered)
+    notes = NoteCollector()
+    reliability = reliability_section(coded, scored, instrument, notes)
+    acceptance = acceptance_section(scored, instrument, opts, notes)
+    group_tests = group_section(scored, instrument, opts, notes) if scored.group_labels else []
+    return Results(
+        schema_version=SCHEMA_VERSION,
+        tool=tool_info(),
+        options=opts.recorded(),
+        instrument=instrument_info(instrument),
+        data=DataInfo(
+            source=source,
+            sha256=sha256,
+            format=file_format,
+            rows_read=coded.rows_read,
+            rows_analysed=int(coded.codes.shape[0]),
+            group_by=coded.group_column,
+            rows_excluded=coded.excluded,
+            warnings=coded.warnings + scored.warnings + notes.warnings(),
+            columns=coded.columns,
+        ),
+        items=scored.items,
+        constructs=scored.constructs,
+        groups=scored.groups,
+        reliability=reliability,
+        acceptance_tests=acceptance,
+        group_tests=group_tests,
+        maturity=maturity_section(scored, instrument),
+    )
+
+
+def maturity_section(scored: Scored, instrument: Instrument) -> list[MaturityEntry]:
+    """Each construct's maturity level from its mean, when the instrument defines levels."""
+    if not instrument.maturity:
+        return []
+    out = []
+    for cs in scored.constructs:
+        found = instrument.maturity_level(cs.mean)
+        out.append(
+            MaturityEntry(cs.id, cs.mean, found[0] if found else None, found[1] if found else None)
+        )
+    return out

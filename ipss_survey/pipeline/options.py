@@ -1,0 +1,61 @@
+"""Every option that shapes a run's numbers, checked once; recorded in results.json."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ipss_survey.errors import DataError
+from ipss_survey.stats.groups import MIN_GROUP_SIZE
+from ipss_survey.stats.padjust import METHODS as P_ADJUST_METHODS
+
+
+@dataclass(frozen=True)
+class Options:
+    """What ``analyze`` does beyond reading the file: grouping, tests, thresholds, columns.
+
+    The names are the command line's long options with underscores for dashes.
+    """
+
+    group: str | None = None
+    threshold: float = 50.0
+    alpha: float = 0.05
+    p_adjust: str = "holm"
+    min_answered: float = 0.5
+    min_group_size: int = MIN_GROUP_SIZE
+    strict: bool = False
+    columns: str | None = None
+    id_column: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    header_row: int = 1
+
+    def check(self) -> None:
+        """Refuse an option value that cannot be meant, naming the option and its range."""
+        if not 0 < self.threshold < 100:
+            raise DataError(
+                f"--threshold must lie between 0 and 100 (percent), not {self.threshold:g}"
+            )
+        if not 0 < self.alpha < 1:
+            raise DataError(f"--alpha must lie between 0 and 1, not {self.alpha:g}")
+        if self.p_adjust not in P_ADJUST_METHODS:
+            raise DataError(
+                f"--p-adjust must be one of {', '.join(P_ADJUST_METHODS)}, not {self.p_adjust!r}"
+            )
+        if not 0 < self.min_answered <= 1:
+            raise DataError(
+                f"--min-answered is the share of a construct's items a respondent "
+                f"must answer, between 0 and 1 (default 0.5), not "
+                f"{self.min_answered:g}"
+            )
+        if self.header_row < 1:
+            raise DataError(f"--header-row counts from 1 (the first row), not {self.header_row}")
+        if self.min_group_size < 1:
+            raise DataError(f"--min-group-size must be at least 1, not {self.min_group_size}")
+
+    def recorded(self) -> dict[str, Any]:
+        """The options as results.json records them (a column map by its file name only)."""
+        out = asdict(self)
+        out["columns"] = Path(self.columns).name if self.columns else None
+        return out

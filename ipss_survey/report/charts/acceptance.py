@@ -1,0 +1,185 @@
+"""Forest plot of agreement with its interval against the threshold, item or construct."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ipss_survey.report.charts.style import (
+    BLUE,
+    UNIT,
+    chart_style,
+    fit,
+    item_label,
+    new_axes,
+    place_legend,
+    place_title,
+    row_positions,
+    shared_clip,
+    wrap,
+)
+from ipss_survey.report.view import View
+from ipss_survey.results import Results
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+@dataclass(frozen=True)
+class AcceptanceRow:
+    """One point of the acceptance chart; ``ci`` is in percent, None without a test."""
+
+    id: str
+    label: str
+    pct: float | None
+    ci: tuple[float, float] | None
+    significant: bool | None
+
+
+def acceptance_rows(
+    results: Results, target: str = "item", ids: Sequence[str] | None = None
+) -> list[AcceptanceRow]:
+    """Agreement and Wilson interval per item or construct, straight from Results.
+
+    For a construct with an acceptance test the test's own pct_agree (respondents agreeing on
+    average) is used, so the point and its interval describe the same proportion.
+    """
+    view = View(results)
+    rows = []
+    if target == "item":
+        items = [view.items_by_code[c] for c in ids] if ids else results.items
+        entries = [(it.code, item_label(it, 40), it.pct_agree) for it in items]
+    else:
+        cons = (
+            [view.constructs_by_id[c] for c in ids]
+            if ids
+            else [c for c in results.constructs if c.level == "dimension"]
+        )
+        entries = [(c.id, "\n".join(wrap(f"{c.id} {c.name}", 34, 3)), c.pct_agree) for c in cons]
+    for ident, label, pct in entries:
+        test = view.test(target, ident)
+        ci = None
+        sig = None
+        if test:
+            pct = test.pct_agree
+            w = test.ci_wilson
+            if w and w[0] is not None and w[1] is not None:
+                ci = (100 * w[0], 100 * w[1])
+            sig = test.significant
+        rows.append(AcceptanceRow(ident, label, pct, ci, sig))
+    return rows
+
+
+def acceptance_chart(
+    results: Results,
+    target: str = "item",
+    ids: Sequence[str] | None = None,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Forest plot: agreement % with its Wilson 95% interval, and the threshold as a line.
+
+    Filled markers are significantly above the threshold after correction; open ones are not.
+    Intervals are drawn only when Results holds acceptance tests (nothing is computed here).
+    """
+    view = View(results)
+    rows = acceptance_rows(results, target, ids)
+    threshold = view.threshold
+    with chart_style():
+        ys, total = row_positions([r.label for r in rows])
+        own = ax is None
+        if ax is None:
+            ax = new_axes(1.7 + UNIT * total)
+        with_ci = _draw_points(ax, ys, rows, threshold, view.alpha)
+        ax.axvline(
+            threshold,
+            color="black",
+            linestyle="--",
+            linewidth=1,
+            gid="threshold",
+            label=f"threshold {threshold:g}%",
+        )
+        clip = shared_clip(ax)
+        values = [
+            ax.text(
+                1.01,
+                y,
+                "-" if r.pct is None else f"{r.pct:.1f}%",
+                transform=ax.get_yaxis_transform(),
+                ha="left",
+                va="center",
+                fontsize=7,
+                clip_path=clip,
+            )
+            for y, r in zip(ys, rows, strict=True)
+        ]
+        ax.set_xlim(0, 100)
+        ax.set_xticks(range(0, 101, 10))
+        ax.xaxis.grid(True, color="#E0E0E0", linewidth=0.5)
+        ax.set_axisbelow(True)
+        ax.set_yticks(ys, [r.label for r in rows])
+        ax.set_ylim(total, 0)
+        ax.tick_params(axis="y", length=0, left=False)  # no marks: drawing them costs
+        if target == "item":
+            xlabel = "Agreement: % of valid answers in the agreement codes (statement as worded)"
+        elif any(r.ci for r in rows):
+            xlabel = "Respondents agreeing on average: % of respondents with a score"
+        else:
+            xlabel = "Agreement: % of the construct's answers, pooled after reverse keying"
+        if rows and not with_ci:
+            xlabel += "\n(no acceptance tests in these results: intervals not shown)"
+        ax.set_xlabel(xlabel)
+        legend = place_legend(ax, own, ncol=4)
+        heading = place_title(ax, own, title)
+        if own:
+            fit(ax, heading, legend, extra=values)
+    return ax
+
+
+def _draw_points(
+    ax: Axes, ys: list[float], rows: list[AcceptanceRow], threshold: float, alpha: float
+) -> list[tuple[float, AcceptanceRow]]:
+    """Intervals where a test gave one, then the points, filled when significant; returns
+    the rows drawn with an interval."""
+    with_ci = [(y, r) for y, r in zip(ys, rows, strict=True) if r.ci and r.pct is not None]
+    if with_ci:
+        ax.errorbar(
+            [r.pct for _, r in with_ci],
+            [y for y, _ in with_ci],
+            xerr=[
+                [r.pct - r.ci[0] for _, r in with_ci],
+                [r.ci[1] - r.pct for _, r in with_ci],
+            ],
+            fmt="none",
+            ecolor="#404040",
+            elinewidth=1,
+            capsize=2.5,
+            gid="wilson-ci",
+            label="Wilson 95% interval",
+        )
+    groups = {
+        True: ("significant", "full", f"above {threshold:g}% (p adj. < {alpha:g})"),
+        False: ("not-significant", "none", "not significantly above"),
+        None: ("untested", "full", "agreement"),
+    }
+    for key, (gid, fill, legend) in groups.items():
+        pts = [(r.pct, y) for y, r in zip(ys, rows, strict=True) if r.significant is key]
+        pts = [(x, y) for x, y in pts if x is not None]
+        if not pts:
+            continue
+        ax.plot(
+            [x for x, _ in pts],
+            [y for _, y in pts],
+            linestyle="none",
+            marker="o",
+            markersize=5,
+            color=BLUE,
+            fillstyle=fill,
+            markerfacecolor=BLUE if fill == "full" else "white",
+            gid=f"acceptance-{gid}",
+            label=legend,
+            zorder=3,
+        )
+    return with_ci

@@ -1,0 +1,155 @@
+"""The charts a run's reports use, planned before they are drawn, paginated for A4.
+
+Plot functions (``likert``, ``acceptance``, ``maturity``, ``heatmap``) take ``ax=None`` and
+return the Axes, so a paper can place them in a figure of its own; ``chart_plans`` lists
+every chart of the reports, split into A4-sized pages (at most ``MAX_ROWS`` rows), and
+``style.render_figure`` saves them with fixed metadata so the same Results give the same
+bytes; ``jobs`` shares the drawing with a helper process when there is a second CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+from ipss_survey.report.charts.acceptance import acceptance_chart
+from ipss_survey.report.charts.heatmap import heatmap_chart
+from ipss_survey.report.charts.likert import likert_chart
+from ipss_survey.report.charts.maturity import maturity_chart
+from ipss_survey.report.charts.style import item_label, paginate, row_units
+from ipss_survey.report.format import slug
+from ipss_survey.report.view import View
+from ipss_survey.results import Results
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A rendered chart as the HTML report embeds it."""
+
+    name: str
+    title: str
+    section: str
+    caption: str
+    png: bytes
+
+
+@dataclass
+class Chart:
+    """A finished figure and where the reports place it (``section``: summary or a dimension)."""
+
+    name: str
+    title: str
+    section: str
+    figure: Figure
+    caption: str = ""
+
+    def close(self) -> None:
+        self.figure.clear()
+
+
+@dataclass(frozen=True)
+class ChartPlan:
+    """A chart the reports use, before it is drawn: ``draw()`` makes its figure."""
+
+    name: str
+    title: str
+    section: str
+    caption: str
+    draw: Callable[[], Axes] = field(repr=False, compare=False)
+    cost: float = 1.0  # rough drawing time, relative: to hand the longest charts out first
+
+    def build(self) -> Chart:
+        return Chart(self.name, self.title, self.section, self.draw().get_figure(), self.caption)
+
+
+def _pages(n_pages: int, k: int) -> tuple[str, str]:
+    """File-name suffix and title suffix for page k of n."""
+    return ("", "") if n_pages == 1 else (f"-p{k}", f" ({k} of {n_pages})")
+
+
+def build_charts(results: Results) -> Iterator[Chart]:
+    """Every chart the reports use, in report order, paginated for A4."""
+    for plan in chart_plans(results):
+        yield plan.build()
+
+
+def chart_plans(results: Results) -> list[ChartPlan]:
+    """Every chart the reports use, in report order, paginated for A4, not yet drawn.
+
+    The plan depends only on Results, so another process given the same Results makes the
+    same plan: ``render_charts`` relies on that to share the drawing out by position.
+    """
+    view = View(results)
+    dims = view.dimensions
+    dim_weights = [row_units(f"{d.id} {d.name}") for d in dims]
+    tested = (
+        "Lines: Wilson 95% intervals; filled dots are significantly above the threshold after "
+        f"{view.p_adjust} correction, open dots are not. "
+        if view.has_tests
+        else "Dots: agreement (no acceptance tests in these results, so no intervals). "
+    )
+    plans: list[ChartPlan] = []
+    if view.levels and dims:
+        pages = paginate(dim_weights)
+        for k, page in enumerate(pages, 1):
+            suffix, tsuffix = _pages(len(pages), k)
+            t = "Maturity: dimension means against the maturity bands" + tsuffix
+            draw = partial(maturity_chart, results, [dims[i].id for i in page], title=t)
+            cap = f"Bars: mean score of respondents. Shaded bands: {view.maturity_basis}"
+            plans.append(ChartPlan(f"maturity{suffix}", t, "summary", cap, draw, 5 + len(page)))
+    if dims:
+        pages = paginate(dim_weights)
+        for k, page in enumerate(pages, 1):
+            suffix, tsuffix = _pages(len(pages), k)
+            t = f"Acceptance by dimension, threshold {view.threshold:g}%" + tsuffix
+            ids = [dims[i].id for i in page]
+            draw = partial(acceptance_chart, results, "construct", ids, title=t)
+            cap = f"{tested}Dashed line: the {view.threshold:g}% threshold."
+            cost = 5 + len(page)
+            plans.append(ChartPlan(f"acceptance-dimensions{suffix}", t, "summary", cap, draw, cost))
+    if results.groups and dims:
+        value = "mean" if view.levels else "pct_agree"
+        what = "mean score" if value == "mean" else "agreement (%)"
+        by = results.data.group_by or "group"
+        pages = paginate([1.0] * len(results.groups))
+        for k, page in enumerate(pages, 1):
+            suffix, tsuffix = _pages(len(pages), k)
+            t = f"Dimension {what} by {by}" + tsuffix
+            draw = partial(heatmap_chart, results, value, page, title=t)
+            cap = f"Each cell: the dimension's {what} in that {by}; n = respondents in the group."
+            cost = 5 + len(page) * len(dims) / 3  # a label in every cell
+            plans.append(ChartPlan(f"groups-heatmap{suffix}", t, "groups", cap, draw, cost))
+    for i, dim in enumerate(dims, 1):
+        items = view.items_of(dim)
+        if not items:
+            continue
+        stem = f"{i:02d}-{slug(dim.id)}"
+        pages = paginate([row_units(item_label(it)) for it in items])
+        for k, page in enumerate(pages, 1):
+            suffix, tsuffix = _pages(len(pages), k)
+            codes = [items[j].code for j in page]
+            t = f"{dim.id} {dim.name}: answers by item{tsuffix}"
+            cap = (
+                "Share of each item's valid answers per response; disagreement left of the "
+                "centre line, agreement right, neutral split across it. (R): reverse-keyed "
+                "item, shown as answered."
+            )
+            draw = partial(likert_chart, results, codes, title=t)
+            cost = 5 + 2 * len(page)  # hatched segments and a label on each
+            plans.append(ChartPlan(f"likert-{stem}{suffix}", t, dim.id, cap, draw, cost))
+        pages = paginate([row_units(item_label(it, 40)) for it in items])
+        for k, page in enumerate(pages, 1):
+            suffix, tsuffix = _pages(len(pages), k)
+            codes = [items[j].code for j in page]
+            t = f"{dim.id} {dim.name}: item acceptance, threshold {view.threshold:g}%{tsuffix}"
+            draw = partial(acceptance_chart, results, "item", codes, title=t)
+            cap = f"{tested}Dashed line: the {view.threshold:g}% threshold."
+            cost = 5 + len(page)
+            plans.append(ChartPlan(f"acceptance-{stem}{suffix}", t, dim.id, cap, draw, cost))
+    return plans

@@ -1,0 +1,214 @@
+"""Terminal renderings (rich) of results and instruments; the CLI prints them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ipss_survey.instrument import Instrument, Scale
+from ipss_survey.report.format import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_range
+from ipss_survey.report.view import View
+from ipss_survey.results import Results
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+
+def results_summary(results: Results) -> list[RenderableType]:
+    """Headline table: each dimension's n, mean, acceptance and acceptance range."""
+    from rich.table import Table
+
+    d = results.data
+    v = View(results)
+    out: list[RenderableType] = []
+    head = (
+        f"{results.instrument.title} - {d.source}: {d.rows_analysed} of "
+        f"{d.rows_read} rows analysed, {len(d.rows_excluded)} excluded"
+    )
+    out.append(head)
+    table = Table(title="Dimensions", title_justify="left")
+    table.add_column("Dimension")
+    table.add_column("n", justify="right")
+    table.add_column("Mean", justify="right")
+    table.add_column("Agree", justify="right")
+    table.add_column("Item range", justify="right")
+    if results.maturity:
+        table.add_column("Maturity")
+    for c in results.constructs:
+        if c.level != "dimension":
+            continue
+        row = [
+            f"{c.id} {c.name}",
+            str(c.n),
+            fmt_num(c.mean),
+            fmt_pct(c.pct_agree, 0),
+            fmt_range(c.acceptance_range, 0),
+        ]
+        if results.maturity:
+            row.append(v.maturity_label(c.id))
+        table.add_row(*row)
+    out.append(table)
+    basis = results.instrument.maturity.basis if results.instrument.maturity else ""
+    if results.maturity and basis:
+        out.append(f"Maturity levels: {basis}")
+    stats = statistics_table(results)
+    if stats is not None:
+        out.append(stats)
+    if results.groups:
+        out.append(f"{len(results.groups)} groups by {d.group_by!r}: per-group tables written")
+    if d.warnings:
+        listed = ", ".join(f"{k} x{n}" for k, n in v.warning_counts().items())
+        out.append(f"{len(d.warnings)} warning(s): {listed} (see warnings.csv)")
+    return out
+
+
+def statistics_table(results: Results) -> RenderableType | None:
+    """Per construct: alpha with its interval, omega, acceptance test and group difference."""
+    from rich.table import Table
+
+    if not results.reliability and not results.acceptance_tests:
+        return None
+    from rich import box
+
+    v = View(results)
+    kw = {g.construct: g for g in results.group_tests if g.test == "kruskal-wallis"}
+    alpha, threshold = v.alpha, v.threshold
+
+    table = Table(
+        title="Reliability and significance",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("Construct", no_wrap=True)
+    table.add_column("Alpha\n[95% CI]", justify="right", no_wrap=True)
+    table.add_column("Omega", justify="right", no_wrap=True)
+    table.add_column(f"Agree >\n{threshold:g}%? p", justify="right", no_wrap=True)
+    if kw:
+        table.add_column("Groups\ndiffer? p", justify="right", no_wrap=True)
+    for c in results.constructs:
+        r = v.reliability(c.id)
+        a_txt = fmt_num(r.alpha if r else None)
+        if r and r.alpha_ci:
+            a_txt += f" [{fmt_ci(r.alpha_ci)}]"
+        a = v.test("construct", c.id)
+        if a and a.pct_agree is not None:
+            verdict = "yes" if a.significant else "no"
+            acc_txt = f"{fmt_pct(a.pct_agree, 0)} {verdict} {fmt_p(a.p_adj)}"
+        else:
+            acc_txt = "-"
+        row = [
+            ("  " if c.level == "subdimension" else "") + c.id,
+            a_txt,
+            fmt_num(r.omega_total if r else None),
+            acc_txt,
+        ]
+        if kw:
+            g = kw.get(c.id)
+            if g and g.p_adj is not None:
+                verdict = "yes" if g.p_adj < alpha else "no"
+                row.append(f"{verdict} {fmt_p(g.p_adj)}")
+            else:
+                row.append("-")
+        table.add_row(*row)
+    table.caption = (
+        f"Agree: share of respondents whose score is in the agreement range, one-sided exact "
+        f"binomial test; groups: Kruskal-Wallis; p adjusted ({v.p_adjust_name}),"
+        f" alpha {alpha:g}."
+    )
+    return table
+
+
+def scale_text(scale: Scale) -> str:
+    parts = [f"{p}={scale.labels[p]}" if p in scale.labels else str(p) for p in scale.points]
+    text = ", ".join(parts) + f"; agree {list(scale.agree)}"
+    if scale.neutral:
+        text += f", neutral {list(scale.neutral)}"
+    if scale.missing:
+        text += f", missing {list(scale.missing)}"
+    return text
+
+
+def instrument_tree(instrument: Instrument) -> RenderableType:
+    """Dimensions, sub-dimensions and items as a tree, with counts and scales."""
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    inst = instrument
+    root = Tree(
+        f"[bold]{escape(inst.title)}[/] ({escape(inst.id)}, version {escape(inst.version or '-')}"
+        f"): {len(inst.items)} items, {len(inst.dimensions)} dimensions, "
+        f"{sum(c.level == 'subdimension' for c in inst.constructs)} sub-dimensions"
+    )
+    if inst.scale:
+        root.add(f"scale: {escape(scale_text(inst.scale))}")
+    nodes = {}
+    for con in inst.constructs:
+        label = f"{escape(con.id)} {escape(con.name)} ({len(con.items)} items)"
+        parent = nodes[con.parent] if con.parent else root
+        node = parent.add(label)
+        nodes[con.id] = node
+        subs = [c for c in inst.constructs if c.parent == con.id]
+        if subs:
+            continue
+        for code in con.items:
+            item = inst.item(code)
+            text = escape(item.text) if item.text else "[dim](no text)[/]"
+            flags = []
+            if item.reverse:
+                flags.append("reverse-keyed")
+            if item.text_incomplete:
+                flags.append("text incomplete")
+            if item.scale is not inst.scale and item.scale != inst.scale:
+                flags.append(f"scale: {scale_text(item.scale)}")
+            extra = f" [italic]({escape('; '.join(flags))})[/]" if flags else ""
+            node.add(f"{escape(code)}: {text}{extra}")
+    if inst.maturity:
+        m = root.add(f"maturity levels: {escape(inst.maturity_basis or '')}")
+        for i, lv in enumerate(inst.maturity, 1):
+            m.add(f"{i}. {escape(lv.label)} from {lv.min:g}")
+    if inst.source:
+        root.add(f"source: {escape(inst.source)}")
+    return root
+
+
+def written_summary(written: list[Path], folder: Path) -> str:
+    """'results.json, 6 CSV tables, report.html, 30 chart files in charts/' for the CLI."""
+    names = [p.name for p in written if p.parent == folder and p.suffix != ".csv"]
+    csvs = sum(p.suffix == ".csv" for p in written)
+    charts = sum(p.parent.name == "charts" for p in written)
+    parts = ["results.json"] if "results.json" in names else []
+    parts += [f"{csvs} CSV tables"] if csvs else []
+    parts += [n for n in names if n != "results.json"]
+    parts += [f"{charts} chart files in charts/"] if charts else []
+    return ", ".join(parts) or "nothing"
+
+
+def instruments_table(instruments: list[Instrument]) -> RenderableType:
+    """The built-in instruments: id, title, item and dimension counts, scale."""
+    from rich.table import Table
+
+    table = Table(title="Built-in instruments", title_justify="left")
+    table.add_column("id", no_wrap=True)
+    table.add_column("title")
+    for col in ("items", "dimensions", "scale"):
+        table.add_column(col, justify="right")
+    for inst in instruments:
+        points = inst.scale.points if inst.scale else ()
+        table.add_row(
+            inst.id,
+            inst.title,
+            str(len(inst.items)),
+            str(len(inst.dimensions)),
+            f"{points[0]}-{points[-1]}" if points else "per dimension",
+        )
+    return table
+
+
+def instrument_counts(inst: Instrument) -> str:
+    """ "instrument 'x', 12 items in 3 dimensions and 4 sub-dimensions"."""
+    subs = sum(c.level == "subdimension" for c in inst.constructs)
+    return (
+        f"instrument {inst.id!r}, {len(inst.items)} items in "
+        f"{len(inst.dimensions)} dimensions and {subs} sub-dimensions"
+    )

@@ -1,0 +1,46 @@
+"""What a statistic could not do, said rather than raised.
+
+A statistic that cannot be computed (too few items, no variance, a group too small) returns
+None for the number and a ``Note`` saying why; the pipeline turns notes into the run's
+warnings. Every code is declared here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class NoteCode(StrEnum):
+    # reliability
+    ITEM_NO_VARIANCE = "item_no_variance"
+    TOO_FEW_ITEMS = "too_few_items"
+    FEWER_RESPONDENTS_THAN_ITEMS = "fewer_respondents_than_items"
+    TOO_FEW_PAIRS = "too_few_pairs"
+    NEGATIVE_ALPHA = "negative_alpha"
+    NO_INTERVAL = "no_interval"
+    OMEGA_NOT_ESTIMATED = "omega_not_estimated"
+    OMEGA_ITEMS_REVERSED = "omega_items_reversed"
+    OMEGA_HEYWOOD = "omega_heywood"
+    # acceptance tests
+    NO_TRIALS = "no_trials"
+    NO_SCORES = "no_scores"
+    ALL_ZERO = "all_zero"
+    # group tests
+    GROUPS_EXCLUDED = "groups_excluded"
+    TOO_FEW_GROUPS = "too_few_groups"
+    NO_VARIANCE = "no_variance"
+    NOT_TWO_GROUPS = "not_two_groups"
+    EMPTY_MARGIN = "empty_margin"
+    AGREEMENT_CONSTANT = "agreement_constant"
+    SMALL_EXPECTED_COUNTS = "small_expected_counts"
+
+
+@dataclass(frozen=True)
+class Note:
+    """Why a statistic is missing or to be read with care; ``items``/``groups`` name what."""
+
+    code: str  # a NoteCode (the pipeline adds a few notes of its own with a WarningCode)
+    message: str
+    items: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import pytest
+
+from ipss_survey.instrument import resolve_instrument, sample_path
+from ipss_survey.pipeline import Options, analyze
+from ipss_survey.results import Results
+from tests.report.builders import dtcaf_by_ministry
+
+
+@pytest.fixture(scope="session")
+def dtcaf() -> Results:
+    """The DTCAF sample grouped by ministry (tests never mutate it)."""
+    return dtcaf_by_ministry()
+
+
+@pytest.fixture(scope="session")
+def managers() -> Results:
+    """The senior-manager sample by municipality, tested against 75%."""
+    inst = resolve_instrument("ipss-senior-managers")
+    return analyze(sample_path(inst.id), inst, Options(group="municipality", threshold=75))
