@@ -41,7 +41,9 @@ class CellCoder:
         self.scale = scale
         self.points = set(scale.points)
         self.missing = set(scale.missing)
-        self.by_label = {normalise_label(t): c for c, t in scale.labels.items()}
+        self.by_label = {
+            normalise_label(t): c for c in {*scale.labels, *scale.aliases} for t in scale.texts(c)
+        }
         self.value_labels = value_labels or {}
         self.user_missing = user_missing
         self.missing_ranges = missing_ranges

@@ -13,7 +13,18 @@ from typing import Any
 
 from ipss_survey.errors import InstrumentError
 from ipss_survey.instrument.matching import normalise_column, normalise_label
-from ipss_survey.instrument.model import Construct, Instrument, Item, MaturityLevel, Scale
+from ipss_survey.instrument.model import (
+    DIRECTIONS,
+    PROVENANCES,
+    QUESTION_TYPES,
+    Construct,
+    Instrument,
+    Item,
+    MaturityLevel,
+    Option,
+    Question,
+    Scale,
+)
 
 _TOP_KEYS = {
     "id",
@@ -25,11 +36,23 @@ _TOP_KEYS = {
     "scale",
     "dimensions",
     "maturity",
+    "questions",
 }
 _SCALE_KEYS = {"points", "labels", "agree", "neutral", "missing"}
-_DIMENSION_KEYS = {"id", "name", "description", "scale", "items", "subdimensions"}
-_SUBDIMENSION_KEYS = {"id", "name", "description", "scale", "items"}
-_ITEM_KEYS = {"code", "text", "reverse", "scale", "text_incomplete"}
+_DIMENSION_KEYS = {"id", "name", "description", "direction", "scale", "items", "subdimensions"}
+_SUBDIMENSION_KEYS = {"id", "name", "description", "direction", "scale", "items"}
+_ITEM_KEYS = {"code", "text", "reverse", "scale", "text_incomplete", "source", "provenance"}
+_QUESTION_KEYS = {
+    "code",
+    "type",
+    "text",
+    "options",
+    "codebook",
+    "dimension",
+    "source",
+    "provenance",
+}
+_OPTION_KEYS = {"code", "label"}
 _MATURITY_KEYS = {"levels", "basis"}
 _LEVEL_KEYS = {"min", "label"}
 
@@ -132,19 +155,32 @@ class _Loader:
                 _join(path, "labels"), f"expected a mapping code: label, found {_kind(raw_labels)}"
             )
         seen: dict[str, int] = {}
+        aliases: dict[int, tuple[str, ...]] = {}
         for k, v in raw_labels.items():
             kpath = _join(_join(path, "labels"), str(k))
             if isinstance(k, bool) or not isinstance(k, int):
                 raise self.fail(kpath, f"label keys must be whole-number codes, found {k!r}")
             if k not in points and k not in missing:
                 raise self.fail(kpath, f"code {k} is not a scale point or missing code")
-            label = self.text(v, kpath)
-            norm = normalise_label(label)
-            if norm in seen:
-                raise self.fail(kpath, f"label {label!r} is also used for code {seen[norm]}")
-            seen[norm] = k
-            labels[k] = label
-        return Scale(points, labels, agree, neutral, missing)
+            texts = self.texts(v, kpath)
+            for text in texts:
+                norm = normalise_label(text)
+                if seen.get(norm, k) != k:
+                    raise self.fail(kpath, f"label {text!r} is also used for code {seen[norm]}")
+                seen[norm] = k
+            labels[k] = texts[0]
+            aliases[k] = texts
+        return Scale(points, labels, agree, neutral, missing, aliases)
+
+    def texts(self, value: Any, path: str) -> tuple[str, ...]:
+        """One label, or a list of them (the first is the one reports show)."""
+        if isinstance(value, list):
+            if not value:
+                raise self.fail(path, "expected a label or a non-empty list of labels")
+            texts = [self.text(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        else:
+            texts = [self.text(value, path)]
+        return tuple(dict.fromkeys(texts))
 
     def load(self, doc: Any) -> Instrument:
         top = self.mapping(doc, "", _TOP_KEYS, "instrument")
@@ -170,6 +206,7 @@ class _Loader:
         basis = ""
         if top.get("maturity") is not None:
             levels, basis = self.maturity(top["maturity"])
+        questions = self.questions(top.get("questions"), found)
         return Instrument(
             id=iid,
             title=title,
@@ -183,6 +220,7 @@ class _Loader:
             maturity=levels,
             maturity_basis=basis,
             origin=self.source,
+            questions=questions,
         )
 
     def claim_id(self, cid: str, path: str, found: _Hierarchy) -> None:
@@ -199,6 +237,8 @@ class _Loader:
         did = self.text(dim["id"], _join(dpath, "id"))
         self.claim_id(did, dpath, found)
         dname = self.text(dim.get("name", did), _join(dpath, "name"))
+        ddesc = self.text(dim.get("description"), _join(dpath, "description"), required=False)
+        ddir = self.choice(dim.get("direction"), _join(dpath, "direction"), DIRECTIONS)
         dscale = self.scale(dim["scale"], _join(dpath, "scale")) if "scale" in dim else base
         has_items, has_subs = "items" in dim, "subdimensions" in dim
         if has_items and has_subs:
@@ -207,7 +247,9 @@ class _Loader:
             raise self.fail(dpath, f"dimension {did!r} is empty: give it items or subdimensions")
         if has_items:
             codes = self.items(dim["items"], _join(dpath, "items"), dscale, did, None, found)
-            found.constructs.append(Construct(did, dname, "dimension", None, codes))
+            found.constructs.append(
+                Construct(did, dname, "dimension", None, codes, ddir or DIRECTIONS[0], ddesc)
+            )
             return
         subs = dim["subdimensions"]
         if not isinstance(subs, list) or not subs:
@@ -224,13 +266,21 @@ class _Loader:
             sid = self.text(sub["id"], _join(spath, "id"))
             self.claim_id(sid, spath, found)
             sname = self.text(sub.get("name", sid), _join(spath, "name"))
+            sdesc = self.text(sub.get("description"), _join(spath, "description"), required=False)
+            sdir = self.choice(sub.get("direction"), _join(spath, "direction"), DIRECTIONS)
             sscale = self.scale(sub["scale"], _join(spath, "scale")) if "scale" in sub else dscale
             if "items" not in sub:
                 raise self.fail(spath, f"sub-dimension {sid!r} is empty: give it items")
             codes = self.items(sub["items"], _join(spath, "items"), sscale, did, sid, found)
-            sub_constructs.append(Construct(sid, sname, "subdimension", did, codes))
+            sub_constructs.append(
+                Construct(
+                    sid, sname, "subdimension", did, codes, sdir or ddir or DIRECTIONS[0], sdesc
+                )
+            )
         all_codes = tuple(code for sc in sub_constructs for code in sc.items)
-        found.constructs.append(Construct(did, dname, "dimension", None, all_codes))
+        found.constructs.append(
+            Construct(did, dname, "dimension", None, all_codes, ddir or DIRECTIONS[0], ddesc)
+        )
         found.constructs.extend(sub_constructs)
 
     def items(
@@ -296,7 +346,97 @@ class _Loader:
         if not isinstance(incomplete, bool):
             raise self.fail(_join(ipath, "text_incomplete"), "expected true or false")
         text = self.text(entry.get("text"), _join(ipath, "text"), required=False)
-        return Item(code, text, reverse, iscale, dim, sub, incomplete)
+        source = self.text(entry.get("source"), _join(ipath, "source"), required=False)
+        provenance = self.choice(entry.get("provenance"), _join(ipath, "provenance"), PROVENANCES)
+        return Item(code, text, reverse, iscale, dim, sub, incomplete, source, provenance)
+
+    def choice(self, value: Any, path: str, allowed: tuple[str, ...]) -> str | None:
+        """One of ``allowed`` words, or None when the key is absent."""
+        if value is None:
+            return None
+        word = self.text(value, path)
+        if word not in allowed:
+            raise self.fail(path, f"expected one of {', '.join(allowed)}, found {word!r}")
+        return word
+
+    def questions(self, value: Any, found: _Hierarchy) -> tuple[Question, ...]:
+        """The questions that are not scored: multi-select, categorical, open-ended."""
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail("questions", f"expected a list of questions, found {_kind(value)}")
+        dims = {c.id for c in found.constructs if c.level == "dimension"}
+        out = []
+        for i, raw in enumerate(value):
+            qpath = f"questions[{i}]"
+            entry = self.mapping(raw, qpath, _QUESTION_KEYS, "question")
+            for key in ("code", "type"):
+                if key not in entry:
+                    raise self.fail(qpath, f"a question needs a '{key}'")
+            code = self.text(entry["code"], _join(qpath, "code"))
+            norm = normalise_column(code)
+            if norm in found.codes_seen:
+                raise self.fail(
+                    _join(qpath, "code"),
+                    f"duplicate code {code!r} (first at {found.codes_seen[norm]})",
+                )
+            found.codes_seen[norm] = qpath
+            kind = self.choice(entry["type"], _join(qpath, "type"), QUESTION_TYPES)
+            options = self.options(entry.get("options"), _join(qpath, "options"))
+            if kind == "select_multiple" and len(options) < 2:
+                raise self.fail(_join(qpath, "options"), "a multi-select needs two or more options")
+            if kind == "text" and options:
+                raise self.fail(_join(qpath, "options"), "an open-ended question has no options")
+            dimension = entry.get("dimension")
+            if dimension is not None and dimension not in dims:
+                raise self.fail(
+                    _join(qpath, "dimension"),
+                    f"no dimension {dimension!r}; dimensions: {', '.join(sorted(dims))}",
+                )
+            codebook = entry.get("codebook")
+            if codebook is not None and kind != "text":
+                raise self.fail(_join(qpath, "codebook"), "only a 'text' question has a codebook")
+            out.append(
+                Question(
+                    code=code,
+                    type=kind or "",
+                    text=self.text(entry.get("text"), _join(qpath, "text"), required=False),
+                    options=options,
+                    codebook=self.text(codebook, _join(qpath, "codebook")) if codebook else None,
+                    dimension=dimension,
+                    source=self.text(entry.get("source"), _join(qpath, "source"), required=False),
+                    provenance=self.choice(
+                        entry.get("provenance"), _join(qpath, "provenance"), PROVENANCES
+                    ),
+                )
+            )
+        return tuple(out)
+
+    def options(self, value: Any, path: str) -> tuple[Option, ...]:
+        """Choices as bare codes or {code, label}; a code or label may be used only once."""
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected a list of options, found {_kind(value)}")
+        out: list[Option] = []
+        seen: dict[str, str] = {}
+        for i, raw in enumerate(value):
+            opath = f"{path}[{i}]"
+            if isinstance(raw, str | int) and not isinstance(raw, bool):
+                entry: dict[str, Any] = {"code": raw}
+            else:
+                entry = self.mapping(raw, opath, _OPTION_KEYS, "option")
+            if "code" not in entry:
+                raise self.fail(opath, "an option needs a 'code' (as the data holds it)")
+            code = self.text(entry["code"], _join(opath, "code"))
+            labels = self.texts(entry["label"], _join(opath, "label")) if "label" in entry else ()
+            for text in (code, *labels):
+                norm = normalise_label(text)
+                if seen.get(norm, code) != code:
+                    raise self.fail(opath, f"{text!r} is also used for option {seen[norm]!r}")
+                seen[norm] = code
+            out.append(Option(code, labels or (code,)))
+        return tuple(out)
 
     def maturity(self, value: Any) -> tuple[tuple[MaturityLevel, ...], str]:
         m = self.mapping(value, "maturity", _MATURITY_KEYS, "maturity")

@@ -22,6 +22,9 @@ class Scale:
     agree: tuple[int, ...] = ()
     neutral: tuple[int, ...] = ()
     missing: tuple[int, ...] = ()
+    # Every text a data file may hold for a code, the display label first: the wording in
+    # other languages, an export's code name ("very_poor").
+    aliases: dict[int, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def low(self) -> int:
@@ -50,6 +53,39 @@ class Scale:
             return self.agree
         return tuple(sorted(self.reverse(c) for c in self.agree))
 
+    @property
+    def agree_side(self) -> str | None:
+        """Where the agreement codes sit: "high" (the top points, as 4-5 of 1-5), "low" (the
+        bottom ones, as on a scale coded 1 = Strongly agree), or None when they are not a run
+        of points at one end."""
+        k = len(self.agree)
+        if tuple(sorted(self.agree)) == self.points[-k:]:
+            return "high"
+        if tuple(sorted(self.agree)) == self.points[:k]:
+            return "low"
+        return None
+
+    def agrees_on_average(self, scores: Any) -> Any:
+        """Which mean scores lie in the agreement range: at least the lowest agreement code when
+        agreement is the top of the scale, at most the highest when it is the bottom. Needs
+        ``agree_side``; the comparison is elementwise on numpy arrays."""
+        side = self.agree_side
+        if side == "high":
+            return scores >= min(self.agree)
+        if side == "low":
+            return scores <= max(self.agree)
+        raise ValueError("the agreement codes are not at one end of the scale")
+
+    def oriented(self, mean: float) -> float:
+        """A mean on a scale where higher means more agreement: mirrored (min + max - mean) when
+        the agreement codes are the lowest points, as they are when 1 = Strongly agree."""
+        return self.low + self.high - mean if self.agree_side == "low" else mean
+
+    def texts(self, code: int) -> tuple[str, ...]:
+        """Every text accepted for ``code``: its label and aliases."""
+        found = self.aliases.get(code) or ((self.labels[code],) if code in self.labels else ())
+        return found
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "points": list(self.points),
@@ -64,8 +100,13 @@ class Scale:
         return (self.points, self.agree, self.neutral)
 
 
+PROVENANCES = ("source", "proposed")  # wording quoted from the source, or written for it
+
+
 @dataclass(frozen=True)
 class Item:
+    """A rated statement: its answers are scored."""
+
     code: str
     text: str
     reverse: bool
@@ -73,6 +114,42 @@ class Item:
     dimension: str
     subdimension: str | None
     text_incomplete: bool = False
+    source: str = ""  # where the statement comes from
+    provenance: str | None = None  # "source" (quoted) or "proposed" (written for the instrument)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice of a question that is not rated: its code in the data and its labels."""
+
+    code: str
+    labels: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return self.labels[0] if self.labels else self.code
+
+
+QUESTION_TYPES = ("select_multiple", "categorical", "text")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question that is not scored: several choices allowed (``select_multiple``), one
+    choice of a list that is not a rating scale (``categorical``: a municipality, a field), or
+    an open answer (``text``, coded into themes by its ``codebook``)."""
+
+    code: str
+    type: str
+    text: str = ""
+    options: tuple[Option, ...] = ()
+    codebook: str | None = None
+    dimension: str | None = None  # the dimension reports show it with, if any
+    source: str = ""
+    provenance: str | None = None
+
+
+DIRECTIONS = ("higher_better", "higher_worse")
 
 
 @dataclass(frozen=True)
@@ -84,6 +161,8 @@ class Construct:
     level: str  # "dimension" | "subdimension"
     parent: str | None
     items: tuple[str, ...]
+    direction: str = "higher_better"  # or "higher_worse": a higher score is worse (constraints)
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +210,7 @@ class Instrument:
     maturity: tuple[MaturityLevel, ...] = ()
     maturity_basis: str = ""
     origin: str = ""
+    questions: tuple[Question, ...] = ()
     _by_code: dict[str, Item] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
@@ -145,9 +225,19 @@ class Instrument:
     def dimensions(self) -> tuple[Construct, ...]:
         return tuple(c for c in self.constructs if c.level == "dimension")
 
-    def maturity_level(self, mean: float | None) -> tuple[int, str] | None:
-        """The maturity level a construct mean reaches (``find_level`` on these bands)."""
-        return find_level(self.maturity, mean)
+    def maturity_level(
+        self, mean: float | None, construct: Construct | None = None
+    ) -> tuple[int, str] | None:
+        """The maturity level a construct mean reaches (``find_level`` on these bands).
+
+        The bands read "higher means more agreement": on a scale whose agreement codes are the
+        lowest points the construct's mean is mirrored first (``Scale.oriented``), so that a
+        scale and its mirror image reach the same level.
+        """
+        if mean is None or construct is None:
+            return find_level(self.maturity, mean)
+        scale = self.shared_scale(construct)
+        return find_level(self.maturity, scale.oriented(mean) if scale else mean)
 
     def shared_scale(self, construct: Construct) -> Scale | None:
         """The scale every item of the construct uses, for pooling their answers: None when
