@@ -219,6 +219,24 @@ HeaderRowOpt = Annotated[
         "are skipped.",
     ),
 ]
+WhereOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where",
+        metavar="COLUMN=VALUE",
+        help="Analyse only rows where COLUMN=VALUE (also !=, <, <=, >, >= on numbers; "
+        "COLUMN=V1,V2 for any of several; COLUMN!= for a filled cell). Repeat for several "
+        "filters, all of which must hold; left-out rows are listed with the filter.",
+    ),
+]
+KeepTestOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-test-responses",
+        help="Analyse a platform's survey previews and test responses too (Qualtrics "
+        "Status/DistributionChannel), which are left out by default.",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print results.json to stdout (no summary).")]
 
 
@@ -239,6 +257,8 @@ def analyze(
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
     header_row: HeaderRowOpt = 1,
+    where: WhereOpt = None,
+    keep_test_responses: KeepTestOpt = False,
     json_out: JsonOpt = False,
     formats: FormatOpt = "all",
     title: TitleOpt = None,
@@ -274,6 +294,8 @@ def analyze(
             encoding=encoding,
             sheet=sheet,
             header_row=header_row,
+            where=tuple(where or ()),
+            keep_test_responses=keep_test_responses,
         )
         helpers = Helpers()
         if needs_charts(chosen):

@@ -70,6 +70,7 @@ class DataInfo:
     rows_excluded: list[ExcludedRow]
     warnings: list[RunWarning]
     columns: dict[str, str]  # item code -> the file column it was read from
+    layout: str = ""  # the survey platform's export layout recognised ("" for a plain table)
 
 
 @dataclass

@@ -28,6 +28,7 @@ class WarningCode(StrEnum):
     MERGED_CELLS = "merged_cells"
     EMPTY_COLUMNS = "empty_columns"
     OPTION_IGNORED = "option_ignored"
+    INCOMPLETE_RESPONSES = "incomplete_responses"
     # coding answers against the instrument
     MISSING_CODE = "missing_code"
     OUT_OF_RANGE = "out_of_range"
@@ -50,6 +51,7 @@ READING = frozenset(
         WarningCode.MERGED_CELLS,
         WarningCode.EMPTY_COLUMNS,
         WarningCode.OPTION_IGNORED,
+        WarningCode.INCOMPLETE_RESPONSES,
     }
 )
 

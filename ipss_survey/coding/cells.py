@@ -120,10 +120,69 @@ class ColumnValues:
         top = which[np.argsort(-self.per_value[which], kind="stable")][:5]
         return [f"{str(self.uniques[u])[:80]!r} ({int(self.per_value[u])}x)" for u in top]
 
+    def examples_of(self, kinds: tuple[int, ...]) -> list[str]:
+        """Up to five values coded as any of ``kinds``, most frequent first."""
+        which = np.flatnonzero(np.isin(self.mapped[:-1], kinds) & (self.per_value[:-1] > 0))
+        top = which[np.argsort(-self.per_value[which], kind="stable")][:5]
+        return [f"{str(self.uniques[u])[:40]!r} ({int(self.per_value[u])}x)" for u in top]
+
+    def raw_values(self, kinds: tuple[int, ...]) -> list[str]:
+        which = np.flatnonzero(np.isin(self.mapped[:-1], kinds) & (self.per_value[:-1] > 0))
+        return [str(self.uniques[u]) for u in which]
+
     def first_row(self, kind: int) -> int:
         """Position of the first row holding a value coded as ``kind``."""
         bad = np.flatnonzero(self.mapped[:-1] == kind)
         return int(np.flatnonzero(np.isin(self.idx, bad))[0])
+
+
+_CHOICE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # good, very_poor, prefer_not_answer
+_LIMESURVEY_CODE = re.compile(r"^[A-Z]{1,3}\d{1,3}$")  # A1, AO02, SQ001
+
+
+def check_mostly_answers(code: str, scale: Scale, values: ColumnValues, where: str) -> None:
+    """Refuse a column whose non-empty cells mostly (or all) match no answer of the scale.
+
+    A few odd cells are typing slips and are warned about; most of a column being unreadable
+    means the file and the instrument disagree (choice names where the instrument has labels,
+    another question in the column, another scale), and counting those cells as missing would
+    give a wrong number with no error. The message says the likeliest fix.
+    """
+    blank = values.count(BLANK)
+    total = int(values.per_value.sum())
+    filled = total - blank
+    invalid = values.count(OUT_OF_RANGE) + values.count(UNKNOWN_LABEL)
+    valid = filled - invalid - values.count(MISSING_CODE)
+    if not invalid or (valid > 0 and invalid * 2 <= filled):
+        return
+    shown = ", ".join(values.examples_of((OUT_OF_RANGE, UNKNOWN_LABEL)))
+    raw = values.raw_values((UNKNOWN_LABEL,))
+    names = [v.strip() for v in raw]
+    if names and all(_CHOICE_NAME.match(v) for v in names) and any("_" in v for v in names):
+        fix = (
+            "these look like XLSForm choice names: pass the form as --instrument FORM.xlsx, "
+            "or add them as labels of the scale"
+        )
+    elif raw and all(_LIMESURVEY_CODE.match(v.strip()) for v in raw):
+        fix = (
+            "these look like LimeSurvey answer codes: export the responses with full answers, "
+            "or add the codes as labels of the scale"
+        )
+    elif not raw:
+        fix = (
+            f"the values lie outside the scale's points {list(scale.points)}: check that this "
+            "is the right --instrument and that the column holds this item (map columns with "
+            "--columns)"
+        )
+    else:
+        fix = (
+            "add them as labels of the scale in the instrument file (a point may have several "
+            "labels), or recode the column"
+        )
+    raise DataError(
+        f"{where}: {invalid} of {filled} answers match no answer of item {code}'s scale "
+        f"({shown}); {fix}"
+    )
 
 
 def cell_warnings(

@@ -31,3 +31,5 @@ class CodedData:
     excluded: list[ExcludedRow] = field(default_factory=list)
     warnings: list[RunWarning] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # item code -> file column
+    layout: str = ""  # the platform layout recognised ("" for a plain table)
+    rows: np.ndarray | None = None  # positions in the read table of the analysed rows

@@ -7,15 +7,17 @@ is needed. When item columns are missing, the message says the likeliest cause.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ipss_survey.errors import DataError
-from ipss_survey.instrument import normalise_column
+from ipss_survey.instrument import normalise_column, normalise_label
 from ipss_survey.warnings import RunWarning, WarningCode
 
 if TYPE_CHECKING:
     from ipss_survey.read import RawTable
+    from ipss_survey.read.platforms import Layout
 
 
 def load_column_map(path: str | Path) -> dict[str, str]:
@@ -45,52 +47,95 @@ def load_column_map(path: str | Path) -> dict[str, str]:
     return out
 
 
-def match_columns(
-    columns: list[str], column_map: dict[str, str] | None, source: str
-) -> tuple[dict[str, list[int]], list[RunWarning]]:
-    """normalised target name -> positions of the file columns that carry it (after mapping).
+_PUNCTUATION = re.compile(r"[\W_]+")
 
-    Two columns with the same name are only an error when that name is needed (an item, the
-    id or the group column): a file may well repeat a "Comment" column nobody asked for.
+
+def normalise_text(text: str) -> str:
+    """Question wording as a matching key: case, spaces and punctuation ignored."""
+    return _PUNCTUATION.sub("", normalise_label(text))
+
+
+class ColumnMatcher:
+    """Which file column carries an item, the id or the group: by name, then by the names
+    and the wording the platform's layout gives a column.
+
+    Names match ignoring case and spaces, after the mapping file (``--columns``) renamed
+    columns; a layout's aliases (a Qualtrics ImportId, a Kobo name without its group path)
+    count where no column bears the name itself; an item's wording matches a column's
+    question text (Google Forms headers, Qualtrics' text row) ignoring case, spaces and
+    punctuation, when no name matches. Two columns answering to one name are an error only
+    when that name is needed: a file may well repeat a "Comment" column nobody asked for.
     """
-    warnings: list[RunWarning] = []
-    renamed: dict[int, str] = {}
-    if column_map:
+
+    def __init__(
+        self,
+        columns: list[str],
+        column_map: dict[str, str] | None,
+        source: str,
+        layout: Layout | None = None,
+    ) -> None:
+        self.columns = columns
+        self.source = source
+        self.warnings: list[RunWarning] = []
+        renamed = self._renamed(column_map or {})
+        self.by_name: dict[str, list[int]] = {}
+        for j, col in enumerate(columns):
+            self.by_name.setdefault(normalise_column(renamed.get(j, col)), []).append(j)
+        self.by_alias: dict[str, list[int]] = {}
+        self.by_text: dict[str, list[int]] = {}
+        if layout is not None:
+            index = {c: j for j, c in enumerate(columns)}
+            for col, forms in layout.aliases.items():
+                for form in forms:
+                    self.by_alias.setdefault(normalise_column(form), []).append(index[col])
+            for col, texts in layout.texts.items():
+                for text in texts:
+                    key = normalise_text(text)
+                    if key and index[col] not in self.by_text.get(key, []):
+                        self.by_text.setdefault(key, []).append(index[col])
+
+    def _renamed(self, column_map: dict[str, str]) -> dict[int, str]:
         by_norm: dict[str, list[int]] = {}
-        for j, c in enumerate(columns):
+        for j, c in enumerate(self.columns):
             by_norm.setdefault(normalise_column(c), []).append(j)
+        renamed: dict[int, str] = {}
         for src, dst in column_map.items():
             cols = by_norm.get(normalise_column(src))
             if not cols:
-                warnings.append(
+                self.warnings.append(
                     RunWarning(
                         WarningCode.MAPPED_COLUMN_ABSENT,
-                        f"the column mapping names {src!r}, which {source} lacks",
+                        f"the column mapping names {src!r}, which {self.source} lacks",
                     )
                 )
                 continue
             for j in cols:
                 renamed[j] = dst
-    found: dict[str, list[int]] = {}
-    for j, col in enumerate(columns):
-        found.setdefault(normalise_column(renamed.get(j, col)), []).append(j)
-    return found, warnings
+        return renamed
 
+    def has(self, name: str) -> bool:
+        key = normalise_column(name)
+        return key in self.by_name or key in self.by_alias
 
-def find_column(
-    found: dict[str, list[int]], columns: list[str], name: str, src: str, role: str
-) -> int | None:
-    """Position of the one column carrying ``name``; an error if several do."""
-    positions = found.get(normalise_column(name))
-    if not positions:
+    def find(self, name: str, role: str, text: str = "") -> int | None:
+        """Position of the one column carrying ``name`` (or, failing names, ``text``)."""
+        key = normalise_column(name)
+        for found in (self.by_name.get(key), self.by_alias.get(key)):
+            if found:
+                return self._one(found, f"{role} {name!r}")
+        if text and (found := self.by_text.get(normalise_text(text))):
+            return self._one(found, f"the wording of {role} {name!r}")
         return None
-    if len(positions) > 1:
-        a, b = positions[:2]
-        raise DataError(
-            f"{src}: columns {a + 1} and {b + 1} ({columns[a]!r} and {columns[b]!r}) both "
-            f"match {role} {name!r}; rename or remove one, or map them with --columns"
-        )
-    return positions[0]
+
+    def _one(self, positions: list[int], what: str) -> int:
+        if len(positions) > 1:
+            a, b = positions[:2]
+            raise DataError(
+                f"{self.source}: columns {a + 1} and {b + 1} ({self.columns[a]!r} and "
+                f"{self.columns[b]!r}) both match {what}; rename or remove one, or map them "
+                "with --columns"
+            )
+        return positions[0]
 
 
 def missing_columns_hint(

@@ -15,16 +15,31 @@ from ipss_survey.read import ExcludedRow
 
 
 def ledger(
-    answered: np.ndarray, ids: TextColumn, row_no: np.ndarray, src: str, strict: bool
+    answered: np.ndarray,
+    ids: TextColumn,
+    row_no: np.ndarray,
+    src: str,
+    strict: bool,
+    left_out: dict[int, str] | None = None,
 ) -> tuple[np.ndarray, list[ExcludedRow]]:
-    """Rows kept, and every row left out with its reason (first submission of an id wins)."""
+    """Rows kept, and every row left out with its reason (first submission of an id wins).
+
+    ``left_out`` maps a row position to a reason decided before the answers are looked at
+    (a platform's test response, a ``--where`` filter); each row gets one reason.
+    """
+    left_out = left_out or {}
+    free = np.ones(answered.shape, dtype=bool)  # rows no earlier reason left out
+    free[list(left_out)] = False
     excluded = [
-        ExcludedRow(int(row_no[i]), ids.texts[ids.idx[i]], "no item answered")
-        for i in np.flatnonzero(~answered)
+        ExcludedRow(int(row_no[i]), ids.texts[ids.idx[i]], why) for i, why in left_out.items()
     ]
-    keep = answered.copy()
+    excluded += [
+        ExcludedRow(int(row_no[i]), ids.texts[ids.idx[i]], "no item answered")
+        for i in np.flatnonzero(free & ~answered)
+    ]
+    keep = answered & free
     key = ids.keys()
-    candidates = np.flatnonzero(answered & (key >= 0))
+    candidates = np.flatnonzero(keep & (key >= 0))
     cand_keys = key[candidates]
     if cand_keys.size and np.bincount(cand_keys).max() > 1:
         order = np.argsort(cand_keys, kind="stable")  # by id, then by row

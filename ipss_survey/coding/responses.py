@@ -9,17 +9,31 @@ once per distinct value as well (``text_columns``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ipss_survey.coding.cells import BLANK, CellCoder, ColumnValues, cell_warnings
+from ipss_survey.coding.cells import (
+    BLANK,
+    CellCoder,
+    ColumnValues,
+    cell_warnings,
+    check_mostly_answers,
+)
 from ipss_survey.coding.coded import MISSING, CodedData
-from ipss_survey.coding.columns import find_column, match_columns, missing_columns_hint
+from ipss_survey.coding.columns import ColumnMatcher, missing_columns_hint
+from ipss_survey.coding.filters import RowFilter, filter_rows
 from ipss_survey.coding.ledger import ledger
-from ipss_survey.coding.text_columns import TextColumn, factorize, narrow, text_column
+from ipss_survey.coding.text_columns import (
+    TextColumn,
+    UserMissing,
+    factorize,
+    narrow,
+    text_column,
+)
 from ipss_survey.errors import DataError, name_list
-from ipss_survey.instrument import Instrument, Item, normalise_column
+from ipss_survey.instrument import Instrument, Item
 from ipss_survey.warnings import RunWarning, WarningCode
 
 if TYPE_CHECKING:
@@ -34,36 +48,45 @@ def code_responses(
     group: str | None = None,
     id_column: str | None = None,
     strict: bool = False,
+    where: Sequence[RowFilter] = (),
+    keep_test_responses: bool = False,
 ) -> CodedData:
     """Match columns, code every answer, and build the row ledger.
 
     Every row the reader met is accounted for: ``rows_read`` = analysed + excluded, where the
-    excluded rows include the blank and repeated header rows the reader skipped.
+    excluded rows include the blank and repeated header rows the reader skipped, a platform's
+    test responses (unless ``keep_test_responses``) and the rows ``where`` filters remove.
     """
-    frame = raw.frame
     src = raw.where or raw.source
-    columns = [str(c) for c in frame.columns]
-    found, warnings = match_columns(columns, column_map, src)
-    n = len(frame)
+    columns = [str(c) for c in raw.frame.columns]
+    matcher = ColumnMatcher(columns, column_map, src, raw.layout)
+    warnings = list(matcher.warnings)
+    n = len(raw.frame)
     row_no = (
         np.asarray(raw.row_numbers, dtype=np.int64)
         if raw.row_numbers is not None
         else np.arange(1, n + 1, dtype=np.int64)
     )
-    _check_columns_and_rows(raw, instrument, columns, found, src)
-
-    codes, answered, columns_used = _answers(
-        raw, instrument, columns, found, strict, row_no, warnings
-    )
+    positions = _item_columns(raw, instrument, matcher, src)
+    codes, answered = _answers(raw, instrument, positions, strict, row_no, warnings)
 
     # ---- respondent ids, groups and the row ledger
-    ids = _id_column(raw, instrument, columns, found, src, id_column)
-    group_col, groups_all = _group_column(raw, columns, found, src, group)
-
-    keep, excluded = ledger(answered, ids, row_no, src, strict)
+    ids = _id_column(raw, instrument, matcher, src, id_column)
+    group_col, groups_all = _group_column(raw, matcher, src, group)
+    left_out = filter_rows(raw, matcher, where, src)
+    layout = raw.layout
+    if layout is not None and layout.test_rows is not None and not keep_test_responses:
+        for i in np.flatnonzero(layout.test_rows).tolist():
+            left_out.setdefault(i, layout.test_reason)
+    keep, excluded = ledger(answered, ids, row_no, src, strict, left_out)
     if raw.skipped:
         excluded = sorted(list(raw.skipped) + excluded, key=lambda e: e.row)
     if not keep.any():
+        if where:
+            raise DataError(
+                f"{src}: no row with a valid answer passes the --where filters ({n} row(s) "
+                "read); check the filters' columns and values"
+            )
         raise DataError(
             f"{src}: no row has any valid answer to the instrument's items "
             f"({n} row(s) read); check the --instrument and the scale codes"
@@ -94,62 +117,31 @@ def code_responses(
         rows_read=n + len(raw.skipped),
         excluded=excluded,
         warnings=list(raw.warnings) + warnings,
-        columns=columns_used,
+        columns={it.code: columns[p] for it, p in zip(instrument.items, positions, strict=True)},
+        layout=layout.label if layout is not None else "",
+        rows=rows,
     )
-
-
-def _check_columns_and_rows(
-    raw: RawTable,
-    instrument: Instrument,
-    columns: list[str],
-    found: dict[str, list[int]],
-    src: str,
-) -> None:
-    """Every item has a column, and there is at least one data row."""
-    item_codes = [it.code for it in instrument.items]
-    missing_cols = [c for c in item_codes if normalise_column(c) not in found]
-    if missing_cols:
-        hint = missing_columns_hint(raw, columns, item_codes, len(missing_cols))
-        raise DataError(
-            f"{src}: columns: {len(missing_cols)} item column(s) of instrument "
-            f"{instrument.id!r} are missing: {name_list(missing_cols, 20)}; {hint}"
-        )
-    if len(raw.frame) == 0:
-        if raw.skipped:
-            raise DataError(
-                f"{src}: no data rows: the {len(raw.skipped)} row(s) after the header are blank "
-                "or repeat the header; check that this is the file with the answers"
-            )
-        raise DataError(
-            f"{src}: the file has a header row but no data rows; check that this is the export "
-            "with the answers"
-        )
 
 
 def _answers(
     raw: RawTable,
     instrument: Instrument,
-    columns: list[str],
-    found: dict[str, list[int]],
+    positions: list[int],
     strict: bool,
     row_no: np.ndarray,
     warnings: list[RunWarning],
-) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
-    """Every item's answers coded: the answer matrix, which rows answered any item, and the
-    file column each item was read from; each item's warnings are added to ``warnings``."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every item's answers coded: the answer matrix and which rows answered any item; each
+    item's warnings are added to ``warnings``."""
     src = raw.where or raw.source
+    columns = [str(c) for c in raw.frame.columns]
     per_item: list[tuple[np.ndarray, np.ndarray]] = []  # (cell value per row, code lookup)
-    columns_used: dict[str, str] = {}
-    for item in instrument.items:
-        pos = find_column(found, columns, item.code, src, "item")
-        assert pos is not None  # checked by _check_columns_and_rows
+    for item, pos in zip(instrument.items, positions, strict=True):
         col = columns[pos]
-        columns_used[item.code] = col
         lookup, more = _code_item(raw, item, pos, col, f"{src}: column {col!r}", strict, row_no)
         per_item.append(lookup)
         warnings.extend(more)
-    codes, answered = _answer_matrix(per_item, len(raw.frame))
-    return codes, answered, columns_used
+    return _answer_matrix(per_item, len(raw.frame))
 
 
 def _code_item(
@@ -169,45 +161,57 @@ def _code_item(
     mapped = np.array([coder(u) for u in uniques] + [BLANK], dtype=np.int16)
     as_code = np.where(mapped > -1000, mapped, MISSING).astype(np.int8)
     values = ColumnValues(idx, uniques, mapped, _value_counts(idx, len(mapped)))
+    check_mostly_answers(item.code, item.scale, values, where)
     warnings = cell_warnings(item.code, item.scale, values, coder, strict, where, row_no)
     return _lookup(narrow(idx, len(uniques)), as_code), warnings
 
 
 def _id_column(
-    raw: RawTable,
-    instrument: Instrument,
-    columns: list[str],
-    found: dict[str, list[int]],
-    src: str,
-    id_column: str | None,
+    raw: RawTable, instrument: Instrument, matcher: ColumnMatcher, src: str, id_column: str | None
 ) -> TextColumn:
-    """The respondent ids (``--id``, else the instrument's ``respondent_id``), or none."""
+    """The respondent ids: ``--id``, else the instrument's ``respondent_id``, else the id the
+    platform's export carries (Qualtrics ResponseId, Kobo _uuid ...), else none."""
     wanted = id_column or instrument.respondent_id
-    pos = find_column(found, columns, wanted, src, "the respondent id") if wanted else None
+    pos = matcher.find(wanted, "the respondent id") if wanted else None
     if pos is None and id_column:
         raise DataError(
             f"{src}: columns: no respondent id column {id_column!r}; columns are: "
-            f"{name_list(columns, 15)}; give one of them to --id"
+            f"{name_list(matcher.columns, 15)}; give one of them to --id"
         )
+    if pos is None and raw.layout is not None:
+        for candidate in raw.layout.id_columns:
+            pos = matcher.find(candidate, "the respondent id")
+            if pos is not None:
+                break
     if pos is None:
         return TextColumn.empty(len(raw.frame))
-    return text_column(raw.frame.iloc[:, pos], raw.value_labels.get(columns[pos]))
+    name = matcher.columns[pos]
+    return text_column(raw.frame.iloc[:, pos], raw.value_labels.get(name), _missing(raw, name))
+
+
+def _missing(raw: RawTable, column: str) -> UserMissing:
+    """The column's declared missing values (SPSS/Stata), as the id and group columns use."""
+    return UserMissing(
+        frozenset(raw.user_missing.get(column, [])), tuple(raw.missing_ranges.get(column, []))
+    )
 
 
 def _group_column(
-    raw: RawTable, columns: list[str], found: dict[str, list[int]], src: str, group: str | None
+    raw: RawTable, matcher: ColumnMatcher, src: str, group: str | None
 ) -> tuple[str | None, TextColumn | None]:
     """The ``--group`` column's name in the file and its values, or (None, None)."""
     if not group:
         return None, None
-    pos = find_column(found, columns, group, src, "the group column")
+    pos = matcher.find(group, "the group column")
     if pos is None:
         raise DataError(
             f"{src}: no column {group!r} to group by; columns are: "
-            f"{name_list(columns, 15)}; give one of them to --group"
+            f"{name_list(matcher.columns, 15)}; give one of them to --group"
         )
-    name = columns[pos]
-    return name, text_column(raw.frame.iloc[:, pos], raw.value_labels.get(name))
+    name = matcher.columns[pos]
+    return name, text_column(
+        raw.frame.iloc[:, pos], raw.value_labels.get(name), _missing(raw, name)
+    )
 
 
 def _lookup(idx: np.ndarray, as_code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -257,3 +261,29 @@ def _answer_matrix(
         top = codes[start:stop].max(axis=1, initial=MISSING)
         np.greater(top, MISSING, out=answered[start:stop])
     return codes, answered
+
+
+def _item_columns(
+    raw: RawTable, instrument: Instrument, matcher: ColumnMatcher, src: str
+) -> list[int]:
+    """The file column of every item (by name, alias or wording), and at least one data row."""
+    found = [matcher.find(it.code, "item", it.text) for it in instrument.items]
+    missing_cols = [it.code for it, p in zip(instrument.items, found, strict=True) if p is None]
+    if missing_cols:
+        item_codes = [it.code for it in instrument.items]
+        hint = missing_columns_hint(raw, matcher.columns, item_codes, len(missing_cols))
+        raise DataError(
+            f"{src}: columns: {len(missing_cols)} item column(s) of instrument "
+            f"{instrument.id!r} are missing: {name_list(missing_cols, 20)}; {hint}"
+        )
+    if len(raw.frame) == 0:
+        if raw.skipped:
+            raise DataError(
+                f"{src}: no data rows: the {len(raw.skipped)} row(s) after the header are blank "
+                "or repeat the header; check that this is the file with the answers"
+            )
+        raise DataError(
+            f"{src}: the file has a header row but no data rows; check that this is the export "
+            "with the answers"
+        )
+    return [p for p in found if p is not None]

@@ -14,9 +14,14 @@ from typing import Any
 import numpy as np
 
 
-def text_value(value: Any, labels: dict[Any, str] | None) -> str | None:
-    """A group or id cell as text (value labels applied), None when empty."""
+def text_value(
+    value: Any, labels: dict[Any, str] | None, missing: UserMissing | None = None
+) -> str | None:
+    """A group or id cell as text (value labels applied), None when empty or declared missing
+    (an SPSS/Stata user-missing value is no group and no id)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if missing is not None and missing.holds(value):
         return None
     if labels and value in labels:
         return str(labels[value]).strip() or None
@@ -54,13 +59,38 @@ class TextColumn:
         )
 
 
-def text_column(values: Any, labels: dict[Any, str] | None) -> TextColumn:
-    """A whole id or group column as text (None when empty), worked out once per value."""
+@dataclass(frozen=True)
+class UserMissing:
+    """A statistical file's declared missing values of one column: values and ranges."""
+
+    values: frozenset[Any] = frozenset()
+    ranges: tuple[tuple[float, float], ...] = ()
+
+    def holds(self, value: Any) -> bool:
+        if value in self.values:
+            return True
+        if isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+            value, bool
+        ):
+            return any(lo <= float(value) <= hi for lo, hi in self.ranges)
+        return False
+
+    def __bool__(self) -> bool:
+        return bool(self.values or self.ranges)
+
+
+def text_column(
+    values: Any, labels: dict[Any, str] | None, missing: UserMissing | None = None
+) -> TextColumn:
+    """A whole id or group column as text (None when empty or declared missing), worked out
+    once per distinct value."""
     import pandas as pd
 
     idx, uniques = factorize(values)
     texts = np.empty(len(uniques) + 1, dtype=object)
-    plain = bool(not labels and len(uniques) and pd.api.types.is_string_dtype(uniques))
+    plain = bool(
+        not labels and not missing and len(uniques) and pd.api.types.is_string_dtype(uniques)
+    )
     if plain:
         # Text cells (CSV, Excel text): a million distinct ids stay fast.
         stripped = texts[:-1]
@@ -69,7 +99,7 @@ def text_column(values: Any, labels: dict[Any, str] | None) -> TextColumn:
         plain = bool(np.equal(stripped, uniques).all())
         stripped[np.equal(stripped, "")] = None
     else:
-        texts[:-1] = [text_value(u, labels) for u in uniques]
+        texts[:-1] = [text_value(u, labels, missing) for u in uniques]
     texts[-1] = None
     if plain:
         key = np.arange(len(texts), dtype=np.int64)

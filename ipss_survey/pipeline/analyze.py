@@ -52,6 +52,8 @@ def analyze(
         group=opts.group,
         id_column=opts.id_column,
         strict=opts.strict,
+        where=opts.filters(),
+        keep_test_responses=opts.keep_test_responses,
     )
     source, sha256, file_format = source_name or raw.source, raw.sha256, raw.file_format
     del raw  # the raw table is not needed past coding; free it before scoring
@@ -75,6 +77,7 @@ def analyze(
             rows_excluded=coded.excluded,
             warnings=coded.warnings + scored.warnings + notes.warnings(),
             columns=coded.columns,
+            layout=coded.layout,
         ),
         items=scored.items,
         constructs=scored.constructs,

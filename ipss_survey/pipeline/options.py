@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ipss_survey.coding.filters import RowFilter, parse_filter
 from ipss_survey.errors import DataError
 from ipss_survey.stats.groups import MIN_GROUP_SIZE
 from ipss_survey.stats.padjust import METHODS as P_ADJUST_METHODS
@@ -30,6 +31,8 @@ class Options:
     encoding: str | None = None
     sheet: str | None = None
     header_row: int = 1
+    where: tuple[str, ...] = ()  # row filters, all of which must hold (``coding.filters``)
+    keep_test_responses: bool = False  # analyse a platform's preview and test responses too
 
     def check(self) -> None:
         """Refuse an option value that cannot be meant, naming the option and its range."""
@@ -53,9 +56,14 @@ class Options:
             raise DataError(f"--header-row counts from 1 (the first row), not {self.header_row}")
         if self.min_group_size < 1:
             raise DataError(f"--min-group-size must be at least 1, not {self.min_group_size}")
+        self.filters()  # a malformed --where fails before the file is read
+
+    def filters(self) -> list[RowFilter]:
+        return [parse_filter(w) for w in self.where]
 
     def recorded(self) -> dict[str, Any]:
         """The options as results.json records them (a column map by its file name only)."""
         out = asdict(self)
         out["columns"] = Path(self.columns).name if self.columns else None
+        out["where"] = list(self.where)
         return out

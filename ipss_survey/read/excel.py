@@ -63,10 +63,19 @@ def read_excel(
             kind = zip_kind(path)
             raise DataError(f"{shown}: this is {kind}, not an .xlsx workbook; {advice(kind)}")
         _check_zip_bomb(shown, infos, lim)
-        rows, merged, sheets, name = _excel_rows(path, shown, zf, sheet, header_row, lim)
+        rows, merged, sheets, name, repeats = _excel_rows(path, shown, zf, sheet, header_row, lim)
 
     warnings: list[RunWarning] = []
-    if len(sheets) > 1 and sheet is None:
+    if repeats and sheet is None:
+        warnings.append(
+            RunWarning(
+                WarningCode.SHEET_CHOICE,
+                f"{shown}: read sheet {name!r}, the main sheet of a KoboToolbox download; "
+                f"{len(repeats)} other sheet(s) hold repeat groups ({name_list(repeats)}), "
+                "which are not answers to the instrument's items",
+            )
+        )
+    elif len(sheets) > 1 and sheet is None:
         warnings.append(
             RunWarning(
                 WarningCode.SHEET_CHOICE,
@@ -118,8 +127,9 @@ def _check_zip_bomb(shown: str, infos: list[Any], lim: Limits) -> None:
 
 def _excel_rows(
     path: Path, shown: str, zf: Any, sheet: str | None, header_row: int, lim: Limits
-) -> tuple[list[list[Any]], list[str], list[str], str]:
-    """Cell values of one sheet from the header row down, merged ranges filled."""
+) -> tuple[list[list[Any]], list[str], list[str], str, list[str]]:
+    """Cell values of one sheet from the header row down, merged ranges filled; also the
+    merged ranges, all sheets, the sheet read and the sheets holding repeat groups."""
     import openpyxl
 
     try:
@@ -171,6 +181,7 @@ def _excel_rows(
                 f"({type(exc).__name__}: {str(exc)[:200]}); save it from Excel again"
             ) from None
         sheet_path = getattr(ws, "_worksheet_path", None)
+        repeats = _repeat_group_sheets(wb, tables, name)
     finally:
         wb.close()
     merged = _merged_ranges(zf, sheet_path) if sheet_path else []
@@ -183,7 +194,20 @@ def _excel_rows(
             else f"{shown}: sheet {name!r} is empty; choose the sheet with the data with --sheet "
             f"(sheets: {name_list(sheets)})"
         )
-    return rows[header_row - 1 :], used, sheets, name
+    return rows[header_row - 1 :], used, sheets, name, repeats
+
+
+def _repeat_group_sheets(wb: Any, tables: list[str], name: str) -> list[str]:
+    """Sheets of a KoboToolbox download that hold repeat groups (a ``_parent_index`` column
+    ties their rows to the main sheet's)."""
+    found = []
+    for other in tables:
+        if other == name:
+            continue
+        first = next(wb[other].iter_rows(max_row=1, values_only=True), ())
+        if "_parent_index" in {str(v).strip() for v in first if v is not None}:
+            found.append(other)
+    return found
 
 
 def _pick_sheet(shown: str, sheets: list[str], wanted: str | None, default: str | None) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from ipss_survey.errors import DataError, one_line
 from ipss_survey.read.csv_reader import read_csv
 from ipss_survey.read.excel import read_excel
+from ipss_survey.read.platforms import recognise
 from ipss_survey.read.readstat import read_readstat
 from ipss_survey.read.sniff import looks_like_text
 from ipss_survey.read.table import MiB, Progress, RawTable, ReadSettings, size_text
@@ -109,7 +110,7 @@ def read_table(
         )
     if progress is not None:
         progress(size, size)
-    return table
+    return recognise(table)
 
 
 def _unsupported_message(shown: str, suffix: str, head: bytes) -> str:

@@ -26,6 +26,8 @@ from ipss_survey.warnings import RunWarning
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ipss_survey.read.platforms import Layout
+
 # Called with (bytes of the file read so far, the file's size) while a file is parsed.
 Progress = Callable[[int, int], None]
 
@@ -106,6 +108,7 @@ class RawTable:
     sheets: list[str] = field(default_factory=list)  # all sheets of a workbook
     sheet: str | None = None  # the sheet read
     parser: str = ""  # what parsed it: "pyarrow" or "pandas" (CSV), "openpyxl", "pyreadstat"
+    layout: Layout | None = None  # the survey platform's export layout (``platforms``)
 
 
 def size_text(n: int) -> str:

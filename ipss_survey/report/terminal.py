@@ -25,6 +25,8 @@ def results_summary(results: Results) -> list[RenderableType]:
         f"{results.instrument.title} - {d.source}: {d.rows_analysed} of "
         f"{d.rows_read} rows analysed, {len(d.rows_excluded)} excluded"
     )
+    if d.layout:
+        head += f"\nRecognised: {d.layout}"
     out.append(head)
     table = Table(title="Dimensions", title_justify="left")
     table.add_column("Dimension")

@@ -347,8 +347,50 @@ def test_an_id_column_of_numbers_and_text_in_excel(tmp_path, mini):
 def test_infinite_and_huge_numbers_are_out_of_range(tmp_path, mini):
     path = tmp_path / "d.sav"
     df = frame()
-    df["A1"] = [float("inf"), -float("inf"), 1e300, 4.0, 2.0]
+    df["A1"] = [float("inf"), 4.0, 2.0, 3.0, 5.0]
+    df["A3"] = [4.0, -float("inf"), 2.0, 3.0, 5.0]
+    df["B1"] = [4.0, 2.0, 1e300, 3.0, 5.0]
     pyreadstat.write_sav(df, path)
     c = coded(path, mini)
-    assert c.codes[:, 0].tolist() == [int(MISSING)] * 3 + [4, 2]
-    assert next(w for w in c.warnings if w.code == "out_of_range").count == 3
+    assert c.codes[:, 0].tolist() == [int(MISSING), 4, 2, 3, 5]
+    assert c.codes[:, 2].tolist() == [4, int(MISSING), 2, 3, 5]
+    assert c.codes[:, 3].tolist() == [4, 2, int(MISSING), 3, 5]
+    out = {w.item: w.count for w in c.warnings if w.code == "out_of_range"}
+    assert out == {"A1": 1, "A3": 1, "B1": 1}
+
+
+def test_a_column_mostly_of_non_answers_is_an_error(tmp_path, mini):
+    """Most cells unreadable means file and instrument disagree: never counted as missing."""
+    df = frame().astype(object)
+    df["A2"] = ["very_poor", "good", "very_good", "good", 3]
+    path = write_csv(tmp_path / "d.csv", df)
+    with pytest.raises(DataError) as info:
+        coded(path, mini)
+    msg = str(info.value)
+    assert "column 'A2'" in msg and "4 of 5 answers match no answer" in msg
+    assert "'good' (2x)" in msg and "XLSForm choice names" in msg
+    df["A2"] = [1, 2, 3, 4, 5]
+    df["B1"] = [9, 9, 9, 9, 9]  # all declared missing: no valid answer, but not an error
+    c = coded(write_csv(tmp_path / "e.csv", df), mini)
+    assert (c.codes[:, 3] == MISSING).all()
+
+
+def test_spss_user_missing_values_are_no_group_and_no_id(tmp_path, mini):
+    """A group code the file declares missing (9 = no answer) is no group, and a declared
+    missing id is no id: neither becomes a group or a respondent of its own."""
+    df = frame()
+    df["team"] = [1.0, 2.0, 9.0, 2.0, 9.0]
+    df["id"] = [101.0, 102.0, 103.0, -1.0, -1.0]
+    path = tmp_path / "d.sav"
+    pyreadstat.write_sav(
+        df,
+        path,
+        variable_value_labels={"team": {1.0: "north", 2.0: "south", 9.0: "no answer"}},
+        missing_ranges={"team": [9.0], "id": [-1.0]},
+    )
+    c = coded(path, mini, group="team")
+    assert c.groups == ["north", "south", None, "south", None]
+    assert c.ids == ["101", "102", "103", None, None]
+    assert c.excluded == []  # two respondents without an id are not duplicates of each other
+    (w,) = [w for w in c.warnings if w.code == "empty_group"]
+    assert w.count == 2
