@@ -34,6 +34,10 @@ class NoteCode(StrEnum):
     EMPTY_MARGIN = "empty_margin"
     AGREEMENT_CONSTANT = "agreement_constant"
     SMALL_EXPECTED_COUNTS = "small_expected_counts"
+    # coder agreement (Cohen's kappa, Krippendorff's alpha)
+    THEME_NOT_USED = "theme_not_used"
+    AGREEMENT_UNDEFINED = "agreement_undefined"
+    TOO_FEW_CODED = "too_few_coded"
 
 
 @dataclass(frozen=True)
