@@ -16,6 +16,7 @@ from ipss_survey.errors import DataError
 from ipss_survey.jsonform import OMIT_NONE, dumps, plain
 from ipss_survey.read import ExcludedRow
 from ipss_survey.scoring import ConstructStats, GroupStats, ItemStats
+from ipss_survey.scoring.choices import ChoiceSummary, OptionCount
 from ipss_survey.stats.groups import Effect, ExcludedGroup, PairwiseTest
 from ipss_survey.stats.reliability import ItemReliability
 from ipss_survey.warnings import RunWarning
@@ -162,6 +163,8 @@ class Results:
     acceptance_tests: list[AcceptanceTest] = field(default_factory=list)
     group_tests: list[GroupTestEntry] = field(default_factory=list)
     maturity: list[MaturityEntry] = field(default_factory=list)
+    multiple_choice: list[ChoiceSummary] | None = None  # only with multi-select questions
+    categories: list[ChoiceSummary] | None = None  # only with categorical questions
 
     def _top(self) -> dict[str, Any]:
         """The top level of results.json, values as held (not yet made plain): ``groups``
@@ -183,6 +186,10 @@ class Results:
             top["group_tests"] = self.group_tests
         if self.maturity:
             top["maturity"] = self.maturity
+        if self.multiple_choice is not None:
+            top["multiple_choice"] = self.multiple_choice
+        if self.categories is not None:
+            top["categories"] = self.categories
         return top
 
     def to_dict(self) -> dict[str, Any]:
@@ -215,6 +222,8 @@ class Results:
                     n=g["n"],
                     constructs=[ConstructStats(**c) for c in g["constructs"]],
                     items=[ItemStats(**i) for i in g.get("items", [])],
+                    multiple_choice=_choices(g.get("multiple_choice")),
+                    categories=_choices(g.get("categories")),
                 )
                 for g in d.get("groups", [])
             ],
@@ -222,7 +231,15 @@ class Results:
             acceptance_tests=[_acceptance(a) for a in d.get("acceptance_tests", [])],
             group_tests=[_group_test(g) for g in d.get("group_tests", [])],
             maturity=[MaturityEntry(**m) for m in d.get("maturity", [])],
+            multiple_choice=_choices(d.get("multiple_choice")),
+            categories=_choices(d.get("categories")),
         )
+
+
+def _choices(d: list[dict[str, Any]] | None) -> list[ChoiceSummary] | None:
+    if d is None:
+        return None
+    return [ChoiceSummary(**{**c, "options": [OptionCount(**o) for o in c["options"]]}) for c in d]
 
 
 def _instrument(d: dict[str, Any]) -> InstrumentInfo:

@@ -36,6 +36,9 @@ class WarningCode(StrEnum):
     RECODED_BY_LABEL = "recoded_by_label"
     MAPPED_COLUMN_ABSENT = "mapped_column_absent"
     EMPTY_GROUP = "empty_group"
+    GROUP_SPELLINGS_MERGED = "group_spellings_merged"
+    QUESTION_ABSENT = "question_absent"
+    UNMATCHED_CHOICE = "unmatched_choice"
     # scoring and the statistics step
     MIXED_SCALES = "mixed_scales"
     ITEM_UNANSWERED = "item_unanswered"

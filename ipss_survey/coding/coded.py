@@ -8,11 +8,15 @@ take 94 MB.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ipss_survey.read import ExcludedRow
 from ipss_survey.warnings import RunWarning
+
+if TYPE_CHECKING:
+    from ipss_survey.coding.questions import QuestionAnswers
 
 MISSING = np.int8(-128)
 
@@ -33,3 +37,4 @@ class CodedData:
     columns: dict[str, str] = field(default_factory=dict)  # item code -> file column
     layout: str = ""  # the platform layout recognised ("" for a plain table)
     rows: np.ndarray | None = None  # positions in the read table of the analysed rows
+    questions: dict[str, QuestionAnswers] = field(default_factory=dict)  # analysed rows only

@@ -25,15 +25,17 @@ from ipss_survey.coding.coded import MISSING, CodedData
 from ipss_survey.coding.columns import ColumnMatcher, missing_columns_hint
 from ipss_survey.coding.filters import RowFilter, filter_rows
 from ipss_survey.coding.ledger import ledger
+from ipss_survey.coding.questions import read_questions
 from ipss_survey.coding.text_columns import (
     TextColumn,
     UserMissing,
     factorize,
+    merge_spellings,
     narrow,
     text_column,
 )
 from ipss_survey.errors import DataError, name_list
-from ipss_survey.instrument import Instrument, Item
+from ipss_survey.instrument import Instrument, Item, normalise_label
 from ipss_survey.warnings import RunWarning, WarningCode
 
 if TYPE_CHECKING:
@@ -73,11 +75,23 @@ def code_responses(
     # ---- respondent ids, groups and the row ledger
     ids = _id_column(raw, instrument, matcher, src, id_column)
     group_col, groups_all = _group_column(raw, matcher, src, group)
+    if groups_all is not None:
+        groups_all, merged = merge_spellings(groups_all, _option_labels(instrument, group or ""))
+        warnings += [
+            RunWarning(
+                WarningCode.GROUP_SPELLINGS_MERGED,
+                f"{group_col!r}: {', '.join(repr(v) for v in others)} counted as {label!r} "
+                "(group labels are matched ignoring case and spaces)",
+            )
+            for label, others in merged
+        ]
     left_out = filter_rows(raw, matcher, where, src)
     layout = raw.layout
     if layout is not None and layout.test_rows is not None and not keep_test_responses:
         for i in np.flatnonzero(layout.test_rows).tolist():
             left_out.setdefault(i, layout.test_reason)
+    questions, more = read_questions(raw, instrument.questions, matcher, src)
+    warnings.extend(more)
     keep, excluded = ledger(answered, ids, row_no, src, strict, left_out)
     if raw.skipped:
         excluded = sorted(list(raw.skipped) + excluded, key=lambda e: e.row)
@@ -120,6 +134,7 @@ def code_responses(
         columns={it.code: columns[p] for it, p in zip(instrument.items, positions, strict=True)},
         layout=layout.label if layout is not None else "",
         rows=rows,
+        questions={code: q.subset(rows) for code, q in questions.items()},
     )
 
 
@@ -212,6 +227,14 @@ def _group_column(
     return name, text_column(
         raw.frame.iloc[:, pos], raw.value_labels.get(name), _missing(raw, name)
     )
+
+
+def _option_labels(instrument: Instrument, column: str) -> dict[str, str]:
+    """A categorical question's options as group labels: every code and label -> its label."""
+    for q in instrument.questions:
+        if q.type == "categorical" and normalise_label(q.code) == normalise_label(column):
+            return {normalise_label(t): o.label for o in q.options for t in (o.code, *o.labels)}
+    return {}
 
 
 def _lookup(idx: np.ndarray, as_code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

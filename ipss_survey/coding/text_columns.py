@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ipss_survey.instrument import normalise_label
+
 
 def text_value(
     value: Any, labels: dict[Any, str] | None, missing: UserMissing | None = None
@@ -126,3 +128,35 @@ def narrow(idx: np.ndarray, n_values: int) -> np.ndarray:
         if n_values < np.iinfo(dtype).max:
             return idx.astype(dtype, copy=False)
     return idx
+
+
+def merge_spellings(
+    column: TextColumn, canonical: dict[str, str] | None = None
+) -> tuple[TextColumn, list[tuple[str, list[str]]]]:
+    """Group labels that differ only in case or spaces as one label: the first spelling met
+    in the data (or ``canonical``'s label for a key, a categorical question's option label).
+
+    Returns the merged column and, for each label that absorbed other spellings, those
+    spellings, so a warning can say which were merged.
+    """
+    first: dict[str, str] = {}
+    merged: dict[str, list[str]] = {}
+    slots, first_row = np.unique(column.idx, return_index=True)
+    new_texts = column.texts.copy()
+    for slot in slots[np.argsort(first_row)].tolist():  # in the order the data first has them
+        text = column.texts[slot]
+        if text is None:
+            continue
+        key = normalise_label(text)
+        label = (canonical or {}).get(key) or first.setdefault(key, text)
+        if text != label:
+            merged.setdefault(label, [])
+            if text not in merged[label]:
+                merged[label].append(text)
+        new_texts[slot] = label
+    if not merged:
+        return column, []
+    import pandas as pd
+
+    key = np.asarray(pd.factorize(new_texts, use_na_sentinel=True)[0], dtype=np.int64)
+    return TextColumn(column.idx, new_texts, key), sorted(merged.items())

@@ -21,6 +21,8 @@ from ipss_survey.instrument.model import (
     Instrument,
     Item,
     MaturityLevel,
+    Option,
+    Question,
     Scale,
     find_level,
 )
@@ -30,6 +32,8 @@ __all__ = [
     "Instrument",
     "Item",
     "MaturityLevel",
+    "Option",
+    "Question",
     "Scale",
     "builtin_ids",
     "builtin_instrument",

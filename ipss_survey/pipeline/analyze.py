@@ -86,6 +86,8 @@ def analyze(
         acceptance_tests=acceptance,
         group_tests=group_tests,
         maturity=maturity_section(scored, instrument),
+        multiple_choice=scored.multiple_choice,
+        categories=scored.categories,
     )
 
 
@@ -95,7 +97,8 @@ def maturity_section(scored: Scored, instrument: Instrument) -> list[MaturityEnt
         return []
     out = []
     for cs in scored.constructs:
-        found = instrument.maturity_level(cs.mean)
+        con = next(c for c in instrument.constructs if c.id == cs.id)
+        found = instrument.maturity_level(cs.mean, con)
         out.append(
             MaturityEntry(cs.id, cs.mean, found[0] if found else None, found[1] if found else None)
         )

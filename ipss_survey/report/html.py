@@ -412,6 +412,35 @@ class _Report:
         out.append("</section>")
         return "".join(out)
 
+    # ------------------------------------------------------------------ other questions
+
+    def questions(self) -> str:
+        """Multi-select and categorical questions: each option's share, with a chart."""
+        r = self.r
+        blocks = []
+        for kind, summaries in (
+            ("Several answers allowed", r.multiple_choice or []),
+            ("One answer", r.categories or []),
+        ):
+            for q in summaries:
+                rows = [[o.label, o.count, fmt_pct(o.pct)] for o in q.options]
+                if q.other:
+                    rows.append(["(an answer matching no option)", q.other, "-"])
+                caption = f"{q.id}: {q.text or '-'} ({kind.lower()}; {q.n} answered)"
+                blocks.append(
+                    _table([("Option", ""), ("Chosen", "num"), ("%", "num")], rows, caption)
+                )
+        if not blocks:
+            return ""
+        return (
+            '<section id="questions"><h2>Other questions</h2>'
+            '<p class="note">Shares are of the respondents who answered each question; with '
+            "several answers allowed they may add up to more than 100%.</p>"
+            + "".join(blocks)
+            + self.figures("questions")
+            + "</section>"
+        )
+
     # ------------------------------------------------------------------ groups
 
     def groups(self) -> str:
@@ -532,6 +561,8 @@ class _Report:
         dims = v.dimensions
         nav = [("summary", "Summary")]
         nav += [(f"dim-{i}", f"{d.id} {d.name}") for i, d in enumerate(dims, 1)]
+        if r.multiple_choice or r.categories:
+            nav.append(("questions", "Other questions"))
         if r.groups:
             nav.append(("groups", "Groups"))
         nav += [("methods", "Methods"), ("warnings", "Warnings"), ("excluded", "Excluded rows")]
@@ -556,6 +587,7 @@ class _Report:
                 "\n",
                 "\n".join(self.dimension(i, d) for i, d in enumerate(dims, 1)),
                 "\n",
+                self.questions(),
                 self.groups(),
                 self.methods(),
                 self.warnings(),

@@ -267,6 +267,33 @@ def _ledger_tables(results: Results) -> list[Table]:
     ]
 
 
+def _choice_tables(results: Results) -> list[Table]:
+    """Option counts of the multi-select and categorical questions, overall and per group."""
+    specs: list[Spec] = [
+        (Column("group", "Group"), lambda r: r[0]),
+        (Column("question", "Question"), lambda r: r[1].id),
+        (Column("text", "Question text", "wrap"), lambda r: r[1].text),
+        (Column("n", "Answered", "int"), lambda r: r[1].n),
+        (Column("option", "Option"), lambda r: r[2].code),
+        (Column("label", "Label"), lambda r: r[2].label),
+        (Column("count", "Chosen", "int"), lambda r: r[2].count),
+        (Column("pct", "Chosen %", "pct"), lambda r: r[2].pct),
+    ]
+    out = []
+    for name, sheet, attr in (
+        ("multiple_choice", "Multiple choice", "multiple_choice"),
+        ("categories", "Categories", "categories"),
+    ):
+        overall = getattr(results, attr)
+        if overall is None:
+            continue
+        records = [(None, q, o) for q in overall for o in q.options]
+        for g in results.groups:
+            records += [(g.group, q, o) for q in getattr(g, attr) or [] for o in q.options]
+        out.append(_table(name, sheet, specs, records))
+    return out
+
+
 def build_tables(results: Results) -> list[Table]:
     """Every table of a run, in a stable order: items, constructs, groups, statistics,
     excluded rows and warnings (the group tables only with a grouping; a statistics table
@@ -277,6 +304,7 @@ def build_tables(results: Results) -> list[Table]:
     ]
     if results.data.group_by:
         tables += _group_tables(results)
+    tables += _choice_tables(results)
     tables += _reliability_tables(results)
     tables.append(_acceptance_table(results))
     if results.data.group_by:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ipss_survey.coding import CodedData
+from ipss_survey.coding.questions import QuestionAnswers
 from ipss_survey.instrument import Instrument
+from ipss_survey.scoring.choices import ChoiceSummary, summarise_choices
 from ipss_survey.scoring.constructs import construct_stats
 from ipss_survey.scoring.groups import group_index
 from ipss_survey.scoring.items import item_stats
@@ -33,6 +35,8 @@ class Scored:
     group_labels: list[str]
     group_index: np.ndarray  # per row: index into group_labels, -1 for no group
     warnings: list[RunWarning] = field(default_factory=list)
+    multiple_choice: list[ChoiceSummary] | None = None  # only with such questions
+    categories: list[ChoiceSummary] | None = None
 
 
 class _Summaries:
@@ -76,9 +80,20 @@ def score(coded: CodedData, instrument: Instrument, min_answered: float = 0.5) -
     items, constructs = summaries.of(None)
     groups: list[GroupStats] = []
     group_sizes = np.bincount(gidx[gidx >= 0], minlength=n_groups) if n_groups else []
+    multiple, categorical = _choice_questions(coded, instrument)
     for g, label in enumerate(labels):
         g_items, g_constructs = summaries.of(g)
-        groups.append(GroupStats(label, int(group_sizes[g]), g_constructs, g_items))
+        in_group = gidx == g
+        groups.append(
+            GroupStats(
+                label,
+                int(group_sizes[g]),
+                g_constructs,
+                g_items,
+                [summarise_choices(a, in_group) for a in multiple] if multiple else None,
+                [summarise_choices(a, in_group) for a in categorical] if categorical else None,
+            )
+        )
     warnings = _mixed_scale_warnings(instrument) + [
         RunWarning(
             WarningCode.ITEM_UNANSWERED,
@@ -88,7 +103,28 @@ def score(coded: CodedData, instrument: Instrument, min_answered: float = 0.5) -
         for it in items
         if it.n == 0
     ]
-    return Scored(items, constructs, groups, tallies, labels, gidx, warnings)
+    return Scored(
+        items,
+        constructs,
+        groups,
+        tallies,
+        labels,
+        gidx,
+        warnings,
+        [summarise_choices(a) for a in multiple] if multiple else None,
+        [summarise_choices(a) for a in categorical] if categorical else None,
+    )
+
+
+def _choice_questions(
+    coded: CodedData, instrument: Instrument
+) -> tuple[list[QuestionAnswers], list[QuestionAnswers]]:
+    """The multi-select and the categorical questions the file holds, in instrument order."""
+    found = [coded.questions[q.code] for q in instrument.questions if q.code in coded.questions]
+    return (
+        [a for a in found if a.question.type == "select_multiple"],
+        [a for a in found if a.question.type == "categorical"],
+    )
 
 
 def _mixed_scale_warnings(instrument: Instrument) -> list[RunWarning]:

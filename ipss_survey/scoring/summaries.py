@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ipss_survey.jsonform import OMIT_NONE
+from ipss_survey.scoring.choices import ChoiceSummary
+
 
 @dataclass
 class ItemStats:
@@ -57,3 +60,6 @@ class GroupStats:
     n: int
     constructs: list[ConstructStats]
     items: list[ItemStats] = field(default_factory=list)
+    # Only when the instrument has such questions:
+    multiple_choice: list[ChoiceSummary] | None = field(default=None, metadata=OMIT_NONE)
+    categories: list[ChoiceSummary] | None = field(default=None, metadata=OMIT_NONE)

@@ -15,6 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ipss_survey.report.charts.acceptance import acceptance_chart
+from ipss_survey.report.charts.choices import choices_chart
 from ipss_survey.report.charts.heatmap import heatmap_chart
 from ipss_survey.report.charts.likert import likert_chart
 from ipss_survey.report.charts.maturity import maturity_chart
@@ -152,4 +153,24 @@ def chart_plans(results: Results) -> list[ChartPlan]:
             cap = f"{tested}Dashed line: the {view.threshold:g}% threshold."
             cost = 5 + len(page)
             plans.append(ChartPlan(f"acceptance-{stem}{suffix}", t, dim.id, cap, draw, cost))
+    plans += _question_plans(results)
+    return plans
+
+
+def _question_plans(results: Results) -> list[ChartPlan]:
+    """One bar chart per multi-select and categorical question (section "questions")."""
+    plans = []
+    for kind, summaries in (
+        ("multiple", results.multiple_choice or []),
+        ("categories", results.categories or []),
+    ):
+        for q in summaries:
+            t = f"{q.id}: {q.text}" if q.text else q.id
+            cap = "Share of the respondents who answered the question that chose each option" + (
+                " (several could be chosen)." if kind == "multiple" else "."
+            )
+            draw = partial(choices_chart, q, title=t)
+            plans.append(
+                ChartPlan(f"{kind}-{slug(q.id)}", t, "questions", cap, draw, 5 + len(q.options))
+            )
     return plans
