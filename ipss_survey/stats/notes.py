@@ -34,6 +34,12 @@ class NoteCode(StrEnum):
     EMPTY_MARGIN = "empty_margin"
     AGREEMENT_CONSTANT = "agreement_constant"
     SMALL_EXPECTED_COUNTS = "small_expected_counts"
+    # change between waves
+    NO_PAIRS = "no_pairs"
+    NO_DISCORDANT_PAIRS = "no_discordant_pairs"
+    # agreement within groups
+    GROUP_TOO_SMALL = "group_too_small"
+    RWG_TRUNCATED = "rwg_truncated"
 
 
 @dataclass(frozen=True)
