@@ -38,6 +38,12 @@ class NoteCode(StrEnum):
     THEME_NOT_USED = "theme_not_used"
     AGREEMENT_UNDEFINED = "agreement_undefined"
     TOO_FEW_CODED = "too_few_coded"
+    # change between waves
+    NO_PAIRS = "no_pairs"
+    NO_DISCORDANT_PAIRS = "no_discordant_pairs"
+    # agreement within groups
+    GROUP_TOO_SMALL = "group_too_small"
+    RWG_TRUNCATED = "rwg_truncated"
 
 
 @dataclass(frozen=True)
