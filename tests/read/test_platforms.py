@@ -240,7 +240,8 @@ def test_a_kobo_download_is_read_from_its_main_sheet(tmp_path):
     wb = openpyxl.Workbook()
     main = wb.active
     main.title = "Service survey"
-    for row in [["lead/LEA01", "lead/LEA02", "_uuid", "_index"], [4, 5, "u-1", 1], [2, 3, "u-2", 2]]:
+    header = ["lead/LEA01", "lead/LEA02", "_uuid", "_index"]
+    for row in [header, [4, 5, "u-1", 1], [2, 3, "u-2", 2]]:
         main.append(row)
     repeat = wb.create_sheet("household_members")
     for row in [["member_age", "_index", "_parent_index"], [34, 1, 1], [12, 2, 1]]:
