@@ -41,6 +41,7 @@ class WarningCode(StrEnum):
     UNMATCHED_CHOICE = "unmatched_choice"
     # scoring and the statistics step
     MIXED_SCALES = "mixed_scales"
+    AGREE_NOT_AT_END = "agree_not_at_end"
     ITEM_UNANSWERED = "item_unanswered"
 
 

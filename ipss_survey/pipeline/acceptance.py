@@ -22,6 +22,11 @@ from ipss_survey.stats.padjust import p_adjust
 from ipss_survey.stats.signed_rank import signed_rank_from_counts
 from ipss_survey.warnings import WarningCode
 
+_NOT_AT_END = (
+    "the scale's agreement codes are not at one end of it: no respondent-level acceptance test "
+    "(list them as the top or bottom points in the instrument)"
+)
+
 
 def acceptance_section(
     scored: Scored, instrument: Instrument, opts: Options, notes: NoteCollector
@@ -55,8 +60,11 @@ def acceptance_section(
 def _respondents_agreeing(
     scored: Scored, instrument: Instrument, notes: NoteCollector
 ) -> tuple[list[int], list[int], list[bool]]:
-    """Per construct: respondents whose score reaches the lowest agreement code, respondents
-    with a score, and whether the construct can be tested (its items share one scale)."""
+    """Per construct: respondents whose score lies in the agreement range
+    (``Scale.agrees_on_average``: at or above the lowest agreement code, or at or below the
+    highest where agreement is the bottom of the scale), respondents with a score, and whether
+    the construct can be tested (its items share one scale whose agreement codes are at one
+    end)."""
     successes, trials, testable = [], [], []
     for ci, con in enumerate(instrument.constructs):
         scale = instrument.shared_scale(con)
@@ -71,8 +79,18 @@ def _respondents_agreeing(
             trials.append(0)
             testable.append(False)
             continue
+        if scale.agree_side is None:
+            notes.add(
+                con.id,
+                [Note(WarningCode.AGREE_NOT_AT_END, _NOT_AT_END)],
+                "acceptance test",
+            )
+            successes.append(0)
+            trials.append(0)
+            testable.append(False)
+            continue
         total = hist.total()
-        successes.append(int(total[hist.values >= min(scale.agree)].sum()))
+        successes.append(int(total[scale.agrees_on_average(hist.values)].sum()))
         trials.append(int(total.sum()))
         testable.append(True)
     return successes, trials, testable

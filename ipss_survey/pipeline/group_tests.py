@@ -66,8 +66,8 @@ def _construct_tests(
         GroupCounts(labels, values, counts), opts.min_group_size, opts.p_adjust
     )
     scale = instrument.shared_scale(con)
-    if scale is not None and hist is not None:
-        agrees = values >= min(scale.agree)
+    if scale is not None and scale.agree_side is not None and hist is not None:
+        agrees = scale.agrees_on_average(values)
         table = np.stack([counts[:, ~agrees].sum(axis=1), counts[:, agrees].sum(axis=1)], axis=1)
         tests.append(
             agreement_from_counts(
