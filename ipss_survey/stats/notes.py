@@ -34,6 +34,9 @@ class NoteCode(StrEnum):
     EMPTY_MARGIN = "empty_margin"
     AGREEMENT_CONSTANT = "agreement_constant"
     SMALL_EXPECTED_COUNTS = "small_expected_counts"
+    # design-based (survey-weighted) statistics
+    LONELY_PSU = "lonely_psu"
+    NO_DEGREES_OF_FREEDOM = "no_degrees_of_freedom"
 
 
 @dataclass(frozen=True)
