@@ -44,6 +44,9 @@ class NoteCode(StrEnum):
     # agreement within groups
     GROUP_TOO_SMALL = "group_too_small"
     RWG_TRUNCATED = "rwg_truncated"
+    # design-based (survey-weighted) statistics
+    LONELY_PSU = "lonely_psu"
+    NO_DEGREES_OF_FREEDOM = "no_degrees_of_freedom"
 
 
 @dataclass(frozen=True)
