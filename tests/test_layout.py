@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"ipss_survey.stats"},
     {"ipss_survey.warnings"},
     {"ipss_survey.instrument"},
+    {"ipss_survey.fielding"},
     {"ipss_survey.read"},
     {"ipss_survey.coding"},
     {"ipss_survey.scoring"},
