@@ -34,7 +34,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 instruments_app = typer.Typer(
-    help="List, show and check instrument definitions (questionnaire YAML files).",
+    help="List, show and check instruments (questionnaire YAML files or XLSForms); convert "
+    "XLSForms, export fieldable forms and data-entry templates.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -164,8 +165,8 @@ InstrumentOpt = Annotated[
     typer.Option(
         "--instrument",
         "-i",
-        help="Built-in instrument id (see 'instruments "
-        "list') or the path of an instrument YAML file. Default: dtcaf.",
+        help="Built-in instrument id (see 'instruments list'), the path of an instrument "
+        "YAML file, or an XLSForm (.xlsx). Default: a filled template's own, else dtcaf.",
     ),
 ]
 GroupOpt = Annotated[str | None, typer.Option("--group", "-g", help="Column to split results by.")]
@@ -272,16 +273,14 @@ def analyze(
     """
 
     def work() -> None:
-        from ipss_survey.instrument import resolve_instrument
         from ipss_survey.pipeline import Options, parse_target
+        from ipss_survey.pipeline.inputs import run_inputs
         from ipss_survey.pipeline.provenance import instrument_info
         from ipss_survey.report.charts.jobs import Helpers
         from ipss_survey.report.write import needs_charts, parse_formats
 
-        inst = resolve_instrument(instrument or "dtcaf")
         chosen = parse_formats(formats)  # a typo fails before the analysis runs
-        target = parse_target(fail_under, instrument_info(inst)) if fail_under else None
-        opts = Options(
+        given = Options(
             group=group,
             threshold=threshold,
             alpha=alpha,
@@ -297,6 +296,11 @@ def analyze(
             where=tuple(where or ()),
             keep_test_responses=keep_test_responses,
         )
+        inputs = run_inputs(data, instrument, given)
+        for note in inputs.notes:
+            print(f"note: {note}", file=sys.stderr)
+        inst, opts = inputs.instrument, inputs.options
+        target = parse_target(fail_under, instrument_info(inst)) if fail_under else None
         helpers = Helpers()
         if needs_charts(chosen):
             helpers.prestart()  # drawing's helper loads matplotlib while the analysis runs
@@ -405,7 +409,9 @@ def instruments_list(debug: DebugOpt = False) -> None:
 
 @instruments_app.command("show")
 def instruments_show(
-    instrument: Annotated[str, typer.Argument(help="Built-in id or path of a YAML file.")],
+    instrument: Annotated[
+        str, typer.Argument(help="Built-in id, or path of a YAML file or an XLSForm.")
+    ],
     yaml_out: Annotated[
         bool, typer.Option("--yaml", help="Print the instrument's YAML source instead.")
     ] = False,
@@ -431,19 +437,131 @@ def instruments_show(
 
 @instruments_app.command("check")
 def instruments_check(
-    file: Annotated[Path, typer.Argument(help="Instrument YAML file to check.")],
+    file: Annotated[Path, typer.Argument(help="Instrument YAML file or XLSForm to check.")],
     debug: DebugOpt = False,
 ) -> None:
-    """Check an instrument file against the format's rules.
+    """Check an instrument file against the format's rules, and warn about scales that look
+    reversed or whose agreement codes are not at one end.
 
     Example: ipss-survey instruments check my-survey.yaml
     """
 
     def work() -> None:
-        from ipss_survey.instrument import load_instrument
+        from ipss_survey.instrument import open_instrument
+        from ipss_survey.instrument.checks import check_instrument
         from ipss_survey.report.terminal import instrument_counts
 
-        print(f"{file}: OK: {instrument_counts(load_instrument(file))}")
+        opened = open_instrument(str(file))
+        advice = check_instrument(opened.instrument)
+        for text in [*opened.warnings, *(a.message for a in advice)]:
+            print(f"warning: {text}", file=sys.stderr)
+        found = f" ({len(advice)} warning(s))" if advice else ""
+        print(f"{file}: OK{found}: {instrument_counts(opened.instrument)}")
+
+    _run(work, debug)
+
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
+
+
+def _write_new(path: Path, data: bytes | str, force: bool) -> None:
+    """Write one file whole (or not at all); an existing file only with --force."""
+    from ipss_survey.report.atomic import write_many
+
+    if path.exists() and not force:
+        raise SurveyError(f"{path} exists: choose another --out, or pass --force to replace it")
+    if not path.parent.is_dir():
+        raise SurveyError(f"{path.parent} is not a folder: create it first or choose another --out")
+    write_many({path: data})
+
+
+@instruments_app.command("from-xlsform")
+def instruments_from_xlsform(
+    form: Annotated[Path, typer.Argument(help="XLSForm workbook (.xlsx) to read.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Instrument YAML file to write.")],
+    force: ForceOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write the instrument an XLSForm defines as YAML, to edit and use with --instrument.
+
+    What the form does not say (which end is favourable, which points mean agreement) is
+    inferred and said in comments in the file.
+
+    Example: ipss-survey instruments from-xlsform service-survey.xlsx --out service.yaml
+    """
+
+    def work() -> None:
+        from ipss_survey.instrument.dump import instrument_yaml
+        from ipss_survey.instrument.xlsform import read_xlsform
+        from ipss_survey.report.terminal import instrument_counts
+
+        imported = read_xlsform(form)
+        _write_new(out, instrument_yaml(imported.instrument, imported.notes), force)
+        for note in imported.warnings:
+            print(f"warning: {note.message}", file=sys.stderr)
+        print(f"Written {out}: {instrument_counts(imported.instrument)}")
+
+    _run(work, debug)
+
+
+@instruments_app.command("export")
+def instruments_export(
+    instrument: Annotated[str, typer.Argument(help="Built-in id or path of a YAML file.")],
+    xlsform: Annotated[
+        Path, typer.Option("--xlsform", help="XLSForm workbook to write (for Kobo or ODK).")
+    ],
+    force: ForceOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write an instrument as an XLSForm to field with KoboToolbox or ODK.
+
+    The form keeps the dimensions, keying and agreement codes in its own columns, so the
+    export of a survey run with it analyses against the form itself (--instrument FORM.xlsx).
+
+    Example: ipss-survey instruments export dtcaf --xlsform dtcaf-form.xlsx
+    """
+
+    def work() -> None:
+        from ipss_survey.fielding.xlsform import xlsform_bytes
+        from ipss_survey.instrument import resolve_instrument
+
+        inst = resolve_instrument(instrument)
+        _write_new(xlsform, xlsform_bytes(inst), force)
+        print(f"Written {xlsform}: XLSForm of {inst.id!r} ({len(inst.items)} items)")
+
+    _run(work, debug)
+
+
+@instruments_app.command("template")
+def instruments_template(
+    instrument: Annotated[str, typer.Argument(help="Built-in id or path of a YAML file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Workbook (.xlsx) to write.")],
+    group_column: Annotated[
+        str | None,
+        typer.Option("--group-column", help="Add a column for the respondent's group."),
+    ] = None,
+    rows: Annotated[int, typer.Option(help="Rows prepared for data entry.")] = 200,
+    force: ForceOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a data-entry workbook for paper questionnaires: one row a respondent, a
+    drop-down of the scale's labels in each item column, a codebook sheet.
+
+    A filled template analyses with no options: ipss-survey analyze filled.xlsx
+
+    Example: ipss-survey instruments template ipss-senior-managers --out entry.xlsx
+    --group-column municipality
+    """
+
+    def work() -> None:
+        from ipss_survey.fielding.template import template_bytes
+        from ipss_survey.instrument import resolve_instrument
+
+        inst = resolve_instrument(instrument)
+        if out.suffix.lower() != ".xlsx":
+            raise SurveyError(f"{out}: a template is an Excel workbook; name it .xlsx")
+        _write_new(out, template_bytes(inst, group_column=group_column, rows=rows), force)
+        print(f"Written {out}: data-entry template of {inst.id!r} ({rows} rows)")
 
     _run(work, debug)
 

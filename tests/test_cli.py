@@ -284,3 +284,42 @@ def test_report_redraws_from_results_json(tmp_path):
     r = run("report", str(bad))
     assert r.exit_code == ExitCode.BAD_INPUT
     assert "not a results.json of schema version 1" in r.stderr
+
+
+def test_xlsform_export_import_and_check_round_trip(tmp_path):
+    form, back = tmp_path / "form.xlsx", tmp_path / "back.yaml"
+    r = run("instruments", "export", "ipss-senior-managers", "--xlsform", str(form))
+    assert r.exit_code == ExitCode.OK, r.output
+    r = run("instruments", "from-xlsform", str(form), "--out", str(back))
+    assert r.exit_code == ExitCode.OK, r.output
+    assert "31 items in 6 dimensions" in r.output
+    r = run("instruments", "check", str(back))
+    assert r.exit_code == ExitCode.OK and "OK:" in r.output
+    r = run("instruments", "show", str(form), "--yaml")
+    assert r.exit_code == ExitCode.OK and "SUP01" in r.output
+
+
+def test_instrument_outputs_are_not_overwritten_without_force(tmp_path):
+    out = tmp_path / "entry.xlsx"
+    assert run("instruments", "template", "dtcaf", "--out", str(out)).exit_code == 0
+    before = out.read_bytes()
+    r = run("instruments", "template", "dtcaf", "--out", str(out), "--rows", "5")
+    assert r.exit_code == ExitCode.BAD_INPUT and "--force" in r.output
+    assert out.read_bytes() == before
+    r = run("instruments", "template", "dtcaf", "--out", str(out), "--rows", "5", "--force")
+    assert r.exit_code == ExitCode.OK and out.read_bytes() != before
+    r = run("instruments", "template", "dtcaf", "--out", str(tmp_path / "entry.csv"))
+    assert r.exit_code == ExitCode.BAD_INPUT and ".xlsx" in r.output
+
+
+def test_check_warns_about_a_reversed_scale(tmp_path):
+    path = tmp_path / "rev.yaml"
+    path.write_text(
+        "id: rev\ntitle: Reversed\nversion: '1'\nscale:\n  points: [1, 2, 3, 4]\n"
+        "  labels: {1: Strongly agree, 2: Agree, 3: Disagree, 4: Strongly disagree}\n"
+        "  agree: [3, 4]\ndimensions:\n  - id: A\n    name: A\n    items:\n"
+        "      - {code: A1, text: one}\n"
+    )
+    r = run("instruments", "check", str(path))
+    assert r.exit_code == ExitCode.OK
+    assert "looks reversed" in r.output and "(1 warning(s))" in r.output

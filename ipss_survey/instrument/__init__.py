@@ -1,16 +1,20 @@
 """Instruments: the questionnaire definition (scale and hierarchy), loaded from YAML.
 
 ``model`` holds the types and the rules that follow from them, ``loader`` reads and checks
-a YAML file, ``matching`` the keys that match data to it, ``builtin`` the instruments that
+a YAML file, ``xlsform`` reads an XLSForm as one and ``dump`` writes one back as YAML,
+``anchors`` the words that tell a choice list's direction, ``checks`` advice on a loaded
+instrument, ``matching`` the keys that match data to it, ``builtin`` the instruments that
 ship with the package. The format is documented in ``docs/instrument-format.md``.
 """
 
 from ipss_survey.instrument.builtin import (
+    OpenedInstrument,
     builtin_ids,
     builtin_instrument,
     builtin_text,
     instrument_source,
     iter_builtins,
+    open_instrument,
     resolve_instrument,
     sample_path,
 )
@@ -32,6 +36,7 @@ __all__ = [
     "Instrument",
     "Item",
     "MaturityLevel",
+    "OpenedInstrument",
     "Option",
     "Question",
     "Scale",
@@ -44,6 +49,7 @@ __all__ = [
     "load_instrument",
     "normalise_column",
     "normalise_label",
+    "open_instrument",
     "parse_instrument",
     "resolve_instrument",
     "sample_path",

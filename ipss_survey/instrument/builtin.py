@@ -2,18 +2,22 @@
 
 Built-in instruments are YAML files in ``builtins/``; each may have a synthetic sample
 (``data/<id>-sample.csv`` in the source tree, ``sample_data/`` in an installed package) that
-``analyze`` reads when no data file is given.
+``analyze`` reads when no data file is given. ``--instrument`` takes a built-in id, an
+instrument YAML file or an XLSForm workbook (``.xlsx``), read as the form's instrument.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from ipss_survey.errors import DataError, InstrumentError
+from ipss_survey.instrument.dump import instrument_yaml
 from ipss_survey.instrument.loader import load_instrument, parse_instrument
 from ipss_survey.instrument.model import Instrument
+from ipss_survey.instrument.xlsform import read_xlsform
 
 
 def _folder() -> resources.abc.Traversable:
@@ -38,26 +42,50 @@ def iter_builtins() -> Iterator[Instrument]:
         yield builtin_instrument(iid)
 
 
-def resolve_instrument(id_or_path: str) -> Instrument:
-    """A built-in id, or the path of an instrument YAML file."""
+XLSFORM_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+@dataclass(frozen=True)
+class OpenedInstrument:
+    """An instrument as ``--instrument`` named it, and what reading it inferred that a user
+    should check (an XLSForm's guessed direction or agreement codes: one sentence each)."""
+
+    instrument: Instrument
+    warnings: tuple[str, ...] = ()
+
+
+def open_instrument(id_or_path: str) -> OpenedInstrument:
+    """A built-in id, the path of an instrument YAML file, or of an XLSForm (.xlsx)."""
     ids = builtin_ids()
     if id_or_path in ids:
-        return builtin_instrument(id_or_path)
+        return OpenedInstrument(builtin_instrument(id_or_path))
     p = Path(id_or_path)
+    if p.suffix.lower() in XLSFORM_SUFFIXES:
+        form = read_xlsform(p)
+        return OpenedInstrument(form.instrument, tuple(n.message for n in form.warnings))
     if p.suffix.lower() in {".yaml", ".yml"} or p.exists():
-        return load_instrument(p)
+        return OpenedInstrument(load_instrument(p))
     raise InstrumentError(
         id_or_path,
         "",
         f"no built-in instrument with this id and no such file; built-in ids: {', '.join(ids)} "
-        "(or give the path of a .yaml file)",
+        "(or give the path of a .yaml file or an XLSForm .xlsx)",
     )
 
 
+def resolve_instrument(id_or_path: str) -> Instrument:
+    """The instrument of a built-in id, an instrument YAML file or an XLSForm."""
+    return open_instrument(id_or_path).instrument
+
+
 def instrument_source(id_or_path: str) -> str:
-    """The YAML text of a built-in instrument or of an instrument file (``show --yaml``)."""
+    """The YAML text of a built-in instrument or of an instrument file, or the YAML an
+    XLSForm reads as (``show --yaml``)."""
     if id_or_path in builtin_ids():
         return builtin_text(id_or_path)
+    if Path(id_or_path).suffix.lower() in XLSFORM_SUFFIXES:
+        form = read_xlsform(id_or_path)
+        return instrument_yaml(form.instrument, form.notes)
     try:
         return Path(id_or_path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -18,15 +18,15 @@ a column holds a value, it wins over the inference. ``docs/xlsform.md`` lists th
 from __future__ import annotations
 
 import re
-import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ipss_survey.errors import InstrumentError, name_list, one_line
+from ipss_survey.instrument.anchors import MISSING_KINDS, anchor_side, is_other, missing_kind
 from ipss_survey.instrument.matching import normalise_column, normalise_label
 from ipss_survey.instrument.model import (
     DIRECTIONS,
@@ -75,105 +75,6 @@ class XlsformImport:
 
 
 # ---------------------------------------------------------------------------------------------
-# Vocabularies. Matched whole, on a key that ignores case, accents, punctuation, a leading
-# number ("5 - Strongly agree", "(1) Never") and underscores in choice names ("strongly_agree").
-
-_FAVOURABLE = """
-strongly agree | agree strongly | agree | completely agree | totally agree | fully agree |
-somewhat agree | excellent | outstanding | very good | good | great | always | almost always |
-very often | very satisfied | extremely satisfied | completely satisfied | highly satisfied |
-satisfied | very likely | extremely likely | likely | very important | extremely important |
-important | yes | definitely | definitely yes | very much | very much so | a great deal | a lot |
-to a great extent | to a very great extent | to a large extent | fully | completely |
-very easy | extremely easy | easy | very effective | extremely effective | effective |
-very well | very positive | positive | very helpful | extremely helpful | helpful |
-very useful | extremely useful | useful | very confident | extremely confident | confident |
-very happy | happy | best | strongly support | support | very true | true | very strong |
-fully implemented | fully in place |
-tout a fait d'accord | fortement d'accord | entierement d'accord | totalement d'accord |
-d'accord | plutot d'accord | tres bien | tres bon | bien | bon | toujours | tres satisfait |
-satisfait | oui | tout a fait | beaucoup |
-totalmente de acuerdo | muy de acuerdo | completamente de acuerdo | de acuerdo | excelente |
-muy bueno | muy bien | bueno | siempre | muy satisfecho | satisfecho | si | mucho |
-concordo totalmente | concordo plenamente | concordo fortemente | concordo | muito bom |
-otimo | bom | sempre | muito satisfeito | satisfeito | sim |
-stimme voll und ganz zu | stimme voll zu | stimme vollig zu | stimme zu | stimme eher zu |
-trifft voll und ganz zu | trifft voll zu | trifft vollig zu | trifft zu | sehr gut |
-ausgezeichnet | gut | immer | sehr zufrieden | zufrieden | ja |
-helemaal mee eens | mee eens | zeer goed | altijd | zeer tevreden |
-stem sterk saam | stem volkome saam | stem saam | uitstekend | baie goed | goed | altyd |
-baie tevrede | tevrede |
-kubaliana kabisa | nakubali | ndiyo
-"""
-_UNFAVOURABLE = """
-strongly disagree | disagree strongly | disagree | completely disagree | totally disagree |
-somewhat disagree | very poor | poor | very bad | bad | terrible | awful | never |
-almost never | very dissatisfied | extremely dissatisfied | completely dissatisfied |
-dissatisfied | very unsatisfied | unsatisfied | very unlikely | extremely unlikely | unlikely |
-not at all likely | not likely at all | not at all important | not important at all |
-not important | unimportant | no | definitely not | not at all | none | none at all |
-to no extent | not at all effective | very ineffective | ineffective | very difficult |
-extremely difficult | difficult | very negative | negative | not at all helpful |
-not helpful at all | unhelpful | not at all useful | useless | not at all confident |
-very unhappy | unhappy | worst | strongly oppose | oppose | not true at all | not at all true |
-false | very weak | not in place | not implemented |
-pas du tout d'accord | fortement en desaccord | totalement en desaccord |
-tout a fait en desaccord | en desaccord | pas d'accord | plutot pas d'accord | tres mauvais |
-mauvais | tres mediocre | mediocre | jamais | tres insatisfait | insatisfait |
-pas du tout satisfait | non | pas du tout |
-totalmente en desacuerdo | muy en desacuerdo | completamente en desacuerdo | en desacuerdo |
-muy malo | malo | pesimo | muy mal | nunca | muy insatisfecho | insatisfecho |
-nada satisfecho | nada |
-discordo totalmente | discordo plenamente | discordo fortemente | discordo | muito ruim |
-muito mau | pessimo | ruim | mau | muito insatisfeito | insatisfeito | nao |
-stimme uberhaupt nicht zu | stimme gar nicht zu | stimme nicht zu | stimme eher nicht zu |
-trifft uberhaupt nicht zu | trifft gar nicht zu | trifft nicht zu | sehr schlecht | schlecht |
-nie | niemals | sehr unzufrieden | unzufrieden | nein |
-helemaal mee oneens | mee oneens | zeer slecht | nooit | zeer ontevreden |
-stem sterk nie saam nie | stem glad nie saam nie | stem nie saam nie | baie swak | swak |
-baie ontevrede | ontevrede | nee |
-sikubaliani kabisa | sikubali | hapana
-"""
-# "No answer" choices by kind, and the code each kind gets when its name is not a number.
-_MISSING_KINDS: dict[str, tuple[int, str]] = {
-    "not_applicable": (
-        97,
-        """
-        not applicable | n/a | na | n a | does not apply | doesn't apply | not relevant |
-        no aplica | no corresponde | non applicable | sans objet | ne s'applique pas |
-        nao se aplica | nao aplicavel | nicht zutreffend | entfallt | nie van toepassing nie |
-        nvt | haihusiki
-        """,
-    ),
-    "dont_know": (
-        98,
-        """
-        don't know | dont know | do not know | i don't know | i do not know | dk |
-        can't say | cannot say | cant say | unknown | no sabe | no se | ns | ne sait pas |
-        je ne sais pas | nsp | nao sabe | nao sei | weiss nicht | weiß nicht | weet nie |
-        ek weet nie | weet niet | sijui
-        """,
-    ),
-    "refused": (
-        99,
-        """
-        refused | refuse | refused to answer | refuses to answer | prefer not to answer |
-        prefer not answer | prefer not to say | prefer not say | rather not say |
-        decline to answer | declined | declined to answer | no answer | no response |
-        not answered | nr | no responde | no contesta | prefiero no responder |
-        prefiero no contestar | prefiero no decir | refus | refuse de repondre |
-        prefere ne pas repondre | je prefere ne pas repondre | sans reponse | pas de reponse |
-        recusou | recusa | prefiro nao responder | prefiro nao dizer | sem resposta |
-        keine angabe | verweigert | mochte ich nicht sagen | verkies om nie te antwoord nie |
-        geen antwoord | ns/nr | ns nr | ns/nc | ns nc | nsp/nr
-        """,
-    ),
-}
-_OTHER = """
-other | others | other specify | other please specify | please specify | other (specify) |
-otro | otros | otro especifique | otra | autre | autres | autre preciser | outro | outros |
-outro especifique | andere | sonstiges | sonstige | ander | anders
-"""
 # Words in a question's or list's name that mark a list of places or of background facts.
 _BACKGROUND_WORDS = frozenset(
     """
@@ -193,69 +94,6 @@ _RESPONDENT_ID_NAMES = frozenset(
 _TRUE = frozenset({"true", "yes", "y", "1", "x"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 _ACCEPTED_TYPES = "begin group, end group, select_one LIST, select_multiple LIST, text"
-
-
-def _key(text: str) -> str:
-    """Vocabulary key: accents, case, a leading number, quotes and punctuation dropped."""
-    s = unicodedata.normalize("NFKD", str(text).translate(_APOSTROPHES))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
-    s = s.replace("ß", "ss").replace("_", " ")
-    s = re.sub(r"^\s*[\(\[]?-?\d+[\)\]]?\s*(?:[-=.:)]\s*|\s+)", "", s)  # "5 - ", "(1) ", "2."
-    s = re.sub(r"^\((.*)\)$", r"\1", s.strip())
-    s = re.sub(r"[^\w\s/]", "", s)
-    return " ".join(s.split())
-
-
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
-
-
-def _vocabulary(text: str) -> frozenset[str]:
-    return frozenset(_key(w) for w in text.split("|") if w.strip())
-
-
-FAVOURABLE = _vocabulary(_FAVOURABLE)
-UNFAVOURABLE = _vocabulary(_UNFAVOURABLE)
-OTHER = _vocabulary(_OTHER)
-MISSING: dict[str, frozenset[str]] = {k: _vocabulary(v) for k, (_, v) in _MISSING_KINDS.items()}
-# A phrase in both vocabularies would be read as either end; "no" and "non" are not.
-assert not FAVOURABLE & UNFAVOURABLE, sorted(FAVOURABLE & UNFAVOURABLE)
-
-
-def missing_kind(texts: Iterable[str]) -> str | None:
-    """Which kind of "no answer" a choice is ("dont_know", "refused", "not_applicable"), if
-    any of its texts (names, labels) says so, whole or as one part of "Don't know / Refused"."""
-    for text in texts:
-        key = _key(text)
-        if not key:
-            continue
-        candidates = [key, key.replace("/", ""), key.replace("/", " ")]
-        candidates += [p.strip() for p in re.split(r"/|\bor\b|\bou\b|\bo\b", key) if p.strip()]
-        for cand in candidates:
-            for kind, words in MISSING.items():
-                if " ".join(cand.split()) in words:
-                    return kind
-    return None
-
-
-def is_other(texts: Iterable[str]) -> bool:
-    """Whether a choice is an "Other (specify)" choice: its answers are not on a scale."""
-    for text in texts:
-        key = _key(text).replace("/", " ")
-        if key in OTHER or any(key.startswith(w + " ") for w in ("other", "otro", "autre")):
-            return True
-    return False
-
-
-def anchor_side(texts: Iterable[str]) -> str | None:
-    """ "favourable", "unfavourable", or None, from the texts of a choice at a list's end."""
-    found = set()
-    for text in texts:
-        key = _key(text).replace("/", " ")
-        if key in FAVOURABLE:
-            found.add("favourable")
-        elif key in UNFAVOURABLE:
-            found.add("unfavourable")
-    return found.pop() if len(found) == 1 else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -725,7 +563,7 @@ class _FormReader:
                     raise self.fail(where(ch), f"missing code {code} is also used in this list")
                 code = None
             if code is None:
-                code = _MISSING_KINDS.get(kind, (99, ""))[0]
+                code = MISSING_KINDS.get(kind, (99, ""))[0]
                 while code in taken:
                     code -= 1
             codes[i] = code
