@@ -16,6 +16,7 @@ from ipss_survey.read import ExcludedRow
 from ipss_survey.warnings import RunWarning
 
 if TYPE_CHECKING:
+    from ipss_survey.coding.design_columns import DesignColumns
     from ipss_survey.coding.questions import QuestionAnswers
 
 MISSING = np.int8(-128)
@@ -38,3 +39,4 @@ class CodedData:
     layout: str = ""  # the platform layout recognised ("" for a plain table)
     rows: np.ndarray | None = None  # positions in the read table of the analysed rows
     questions: dict[str, QuestionAnswers] = field(default_factory=dict)  # analysed rows only
+    design: DesignColumns | None = None  # weights, strata, clusters of the analysed rows

@@ -23,6 +23,7 @@ from ipss_survey.coding.cells import (
 )
 from ipss_survey.coding.coded import MISSING, CodedData
 from ipss_survey.coding.columns import ColumnMatcher, missing_columns_hint
+from ipss_survey.coding.design_columns import DesignSpec, read_design
 from ipss_survey.coding.filters import RowFilter, filter_rows
 from ipss_survey.coding.ledger import ledger
 from ipss_survey.coding.questions import read_questions
@@ -52,12 +53,14 @@ def code_responses(
     strict: bool = False,
     where: Sequence[RowFilter] = (),
     keep_test_responses: bool = False,
+    design: DesignSpec | None = None,
 ) -> CodedData:
     """Match columns, code every answer, and build the row ledger.
 
     Every row the reader met is accounted for: ``rows_read`` = analysed + excluded, where the
     excluded rows include the blank and repeated header rows the reader skipped, a platform's
     test responses (unless ``keep_test_responses``) and the rows ``where`` filters remove.
+    ``design`` names the weight, strata and cluster columns (``design_columns``).
     """
     src = raw.where or raw.source
     columns = [str(c) for c in raw.frame.columns]
@@ -107,6 +110,7 @@ def code_responses(
         )
     rows = np.flatnonzero(keep)
     everyone = rows.size == n
+    design_columns = read_design(raw, matcher, design or DesignSpec(), rows, row_no, src)
     groups = None
     if groups_all is not None:
         groups = groups_all.rows(None if everyone else rows).tolist()
@@ -135,6 +139,7 @@ def code_responses(
         layout=layout.label if layout is not None else "",
         rows=rows,
         questions={code: q.subset(rows) for code, q in questions.items()},
+        design=design_columns,
     )
 
 

@@ -95,6 +95,21 @@ def _codes(values: Any, n: int, what: str) -> tuple[np.ndarray, list[str], np.nd
     return codes, [_label(v) for v in distinct.tolist()], np.flatnonzero(missing)
 
 
+def stratum_scales(psu_count: np.ndarray, lonely_psu: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per stratum: the factor n_h/(n_h - 1) on its squared deviations, and whether they are
+    deviations from the stratum mean (True) or from zero (a lonely PSU under "adjust", factor
+    1). A lonely PSU under "remove" or "certainty" gets factor 0; a stratum with no PSU too.
+
+    R: the ``survey.lonely.psu`` handling of ``survey:::onestage``.
+    """
+    n_h = np.asarray(psu_count, dtype=float)
+    lonely = n_h == 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(lonely, 1.0 if lonely_psu == "adjust" else 0.0, n_h / (n_h - 1))
+    scale = np.where(n_h == 0, 0.0, scale)
+    return scale, ~lonely
+
+
 @dataclass(frozen=True, eq=False)
 class SurveyDesign:
     """A single-stage with-replacement design, as svydesign(ids, strata, weights) without fpc.
@@ -202,13 +217,7 @@ class SurveyDesign:
         return out
 
     def _scales(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per stratum: the factor on its squared deviations, and whether they are deviations
-        from the stratum mean (True) or from zero (a lonely PSU under "adjust")."""
-        n_h = self.psu_count.astype(float)
-        lonely = self.psu_count == 1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(lonely, 1.0 if self.lonely_psu == "adjust" else 0.0, n_h / (n_h - 1))
-        return scale, ~lonely
+        return stratum_scales(self.psu_count, self.lonely_psu)
 
     def _average_factor(self, used: np.ndarray | None) -> np.ndarray | float:
         """lonely.psu = "average": strata present / strata present with more than one PSU.

@@ -98,7 +98,6 @@ def _rao_scott(
     n_table: float,
 ) -> SurveyChisqTest:
     """Rao-Scott F from per-row counts of each answer category (n, R) and group codes (n,)."""
-    from scipy.special import fdtrc
 
     present = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(labels)) > 0)
     names = [labels[g] for g in present]
@@ -138,9 +137,29 @@ def _rao_scott(
     p = p_cells.reshape(-1)  # cell g * R + r: rows (answer categories) fastest, as R
     values = w[:, None] * counts / total
     cov = design.block_covariance(values, group, n_c, offset=w * size / total, shift=p)
+    return rao_scott_statistic(p_cells, cov, n_table, design.degf(), names, notes)
+
+
+def rao_scott_statistic(
+    p_cells: np.ndarray,
+    cov: np.ndarray,
+    n_table: float,
+    nu: int,
+    names: list[str],
+    notes: list[Note],
+) -> SurveyChisqTest:
+    """The Rao-Scott F from the estimated cell proportions (groups x categories, summing to 1),
+    their linearised covariance (cells ordered group-major, categories fastest), the table's N
+    and the design's degrees of freedom nu: X^2 of the table, divided by the mean generalised
+    design effect tr(Delta), F(d0, d0 nu) with d0 = tr(Delta)^2 / tr(Delta^2), as R's
+    ``svychisq(statistic = "F")``."""
+    from scipy.special import fdtrc
+
+    n_c, n_r = p_cells.shape
+    p = p_cells.reshape(-1)
+    group_margin, category_margin = p_cells.sum(axis=1), p_cells.sum(axis=0)
     expected = np.outer(group_margin, category_margin)
     pearson = float(n_table * np.sum((p_cells - expected) ** 2 / expected))
-    nu = design.degf()
     contrasts = _cell_contrasts(n_r, n_c)
     inv_p = np.where(p > 0, 1.0 / np.where(p > 0, p, 1.0), 0.0)
     denom = contrasts.T @ (contrasts * (inv_p / n_table)[:, None])
@@ -256,7 +275,6 @@ def survey_rank_test(scores: Any, groups: Domains, design: SurveyDesign) -> Surv
     Lumley, T. & Scott, A. J. (2013). Two-sample rank tests under complex sampling.
     Biometrika 100(4), 831-842.
     """
-    from scipy.special import fdtrc, stdtr
 
     y = _vector(scores, design.n_rows, "scores")
     codes = _groups(groups, design.n_rows)
@@ -290,10 +308,36 @@ def survey_rank_test(scores: Any, groups: Domains, design: SurveyDesign) -> Surv
     group_full = np.full(design.n_rows, -1, dtype=np.intp)
     group_full[used] = g
     cov_means = design.block_covariance(influence[:, None], group_full, k)
+    return rank_test_statistic(means, cov_means, design.degf(used), names, group_sizes, notes)
+
+
+def rank_test_statistic(
+    means: np.ndarray,
+    cov_means: np.ndarray,
+    degf: int,
+    names: list[str],
+    group_sizes: list[int],
+    notes: list[Note],
+) -> SurveyRankTest:
+    """The design-based rank test from the groups' weighted mean rank scores, their
+    linearised covariance and the degrees of freedom of the rows tested: t for two groups
+    (df = degf - 1), the Wald chi-square on F(k - 1, degf - (k - 1)) for more, as
+    ``svyranktest``."""
+    from scipy.special import fdtrc, stdtr
+
+    k = len(names)
+    test = "wilcoxon" if k == 2 else "kruskal-wallis"
+    method = (
+        "Design-based Wilcoxon rank-sum test (mid-ranks)"
+        if k == 2
+        else "Design-based Kruskal-Wallis test (mid-ranks)"
+    )
+    if k < 2:
+        notes.append(Note(NoteCode.TOO_FEW_GROUPS, "fewer than two groups to compare"))
+        return SurveyRankTest(test, None, None, None, None, None, names, group_sizes, method, notes)
     contrast = np.hstack([-np.ones((k - 1, 1)), np.eye(k - 1)])
     beta = contrast @ means
     cov = contrast @ cov_means @ contrast.T
-    degf = design.degf(used)
     df = degf - 1 if k == 2 else degf - (k - 1)
     if df <= 0:
         notes.append(Note(NoteCode.NO_DEGREES_OF_FREEDOM, "no design degrees of freedom"))
