@@ -239,6 +239,34 @@ KeepTestOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print results.json to stdout (no summary).")]
+WeightOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--weight",
+        metavar="COLUMN",
+        help="Survey weight column: every percentage, mean and SD is weighted and standard "
+        "errors are design-based (as R's survey package).",
+    ),
+]
+StrataOpt = Annotated[
+    str | None, typer.Option("--strata", metavar="COLUMN", help="Stratum column of the design.")
+]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        metavar="COLUMN",
+        help="Cluster (primary sampling unit) column, nested in strata.",
+    ),
+]
+LonelyPsuOpt = Annotated[
+    str,
+    typer.Option(
+        "--lonely-psu",
+        help="A stratum with a single cluster: fail (R's default), adjust, average, remove or "
+        "certainty, as R's options(survey.lonely.psu).",
+    ),
+]
 
 
 @app.command()
@@ -260,6 +288,10 @@ def analyze(
     header_row: HeaderRowOpt = 1,
     where: WhereOpt = None,
     keep_test_responses: KeepTestOpt = False,
+    weight: WeightOpt = None,
+    strata: StrataOpt = None,
+    cluster: ClusterOpt = None,
+    lonely_psu: LonelyPsuOpt = "fail",
     json_out: JsonOpt = False,
     formats: FormatOpt = "all",
     title: TitleOpt = None,
@@ -295,6 +327,10 @@ def analyze(
             header_row=header_row,
             where=tuple(where or ()),
             keep_test_responses=keep_test_responses,
+            weight=weight,
+            strata=strata,
+            cluster=cluster,
+            lonely_psu=lonely_psu,
         )
         inputs = run_inputs(data, instrument, given)
         for note in inputs.notes:

@@ -15,13 +15,16 @@ from typing import Any
 from ipss_survey.errors import DataError
 from ipss_survey.jsonform import OMIT_NONE, dumps, plain
 from ipss_survey.read import ExcludedRow
+from ipss_survey.results_v1 import upgrade
 from ipss_survey.scoring import ConstructStats, GroupStats, ItemStats
 from ipss_survey.scoring.choices import ChoiceSummary, OptionCount
+from ipss_survey.scoring.summaries import RespondentsAgreeing
 from ipss_survey.stats.groups import Effect, ExcludedGroup, PairwiseTest
 from ipss_survey.stats.reliability import ItemReliability
 from ipss_survey.warnings import RunWarning
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # ``load_results`` reads these; v1 files are upgraded on reading
 
 
 @dataclass
@@ -72,6 +75,20 @@ class DataInfo:
     warnings: list[RunWarning]
     columns: dict[str, str]  # item code -> the file column it was read from
     layout: str = ""  # the survey platform's export layout recognised ("" for a plain table)
+    design: DesignInfo | None = None  # only with --weight, --strata or --cluster
+
+
+@dataclass
+class DesignInfo:
+    """The survey design a run used (``svydesign(ids, strata, weights)``, no fpc)."""
+
+    weights: str | None  # the file's columns, or None
+    strata: str | None
+    cluster: str | None
+    n_psu: int
+    n_strata: int
+    sum_weights: float
+    lonely_psu: str
 
 
 @dataclass
@@ -103,22 +120,34 @@ class Wilcoxon:
 
 @dataclass
 class AcceptanceTest:
-    """Is an item's or construct's agreement above the threshold? (``level``, ``wilcoxon``:
-    constructs only.)"""
+    """Is an item's or construct's acceptance above the threshold?
+
+    ``pct_agree`` is the figure every report shows (for a construct the pooled share of
+    agreeing answers, equal to ``constructs[].pct_agree``); ``successes`` of ``answers`` valid
+    answers agree, given by ``n`` respondents; ``se`` and ``ci`` (percent) are those of the
+    test's ``method``. ``statistic`` and ``df``: t tests only; ``ci_wilson`` and ``ci_exact``:
+    exact binomial tests only; ``level`` and ``wilcoxon``: constructs only.
+    """
 
     target: str  # "item" | "construct"
     id: str
-    successes: int
-    n: int
     pct_agree: float | None
+    successes: int
+    answers: int
+    n: int
     threshold: float
+    se: float | None
+    ci: list[float] | None
     p_value: float | None
     p_adj: float | None
-    ci_wilson: list[float] | None
-    ci_exact: list[float] | None
+    method: str
     meets_threshold: bool | None
     significant: bool | None
     level: str | None = field(default=None, metadata=OMIT_NONE)
+    statistic: float | None = field(default=None, metadata=OMIT_NONE)
+    df: int | None = field(default=None, metadata=OMIT_NONE)
+    ci_wilson: list[float] | None = field(default=None, metadata=OMIT_NONE)
+    ci_exact: list[float] | None = field(default=None, metadata=OMIT_NONE)
     wilcoxon: Wilcoxon | None = field(default=None, metadata=OMIT_NONE)
 
 
@@ -130,7 +159,7 @@ class GroupTestEntry:
     level: str
     test: str
     statistic: float | None
-    df: int | None
+    df: int | list[float] | None  # [ndf, ddf] for F tests
     p_value: float | None
     p_adj: float | None
     effect: Effect | None
@@ -143,10 +172,15 @@ class GroupTestEntry:
 
 @dataclass
 class MaturityEntry:
+    """A construct's maturity level: the band its mean reaches, read on ``oriented_mean`` (the
+    mean on the scale turned so that higher means more agreement; equal to ``mean`` unless the
+    agreement codes are the scale's lowest points)."""
+
     construct: str
     mean: float | None
     level: int | None
     label: str | None
+    oriented_mean: float | None = None
 
 
 @dataclass
@@ -165,6 +199,9 @@ class Results:
     maturity: list[MaturityEntry] = field(default_factory=list)
     multiple_choice: list[ChoiceSummary] | None = None  # only with multi-select questions
     categories: list[ChoiceSummary] | None = None  # only with categorical questions
+    # The schema version of the file this was read from (``from_dict``; None for a run's own
+    # results); not part of results.json.
+    read_from_schema: int | None = None
 
     def _top(self) -> dict[str, Any]:
         """The top level of results.json, values as held (not yet made plain): ``groups``
@@ -205,9 +242,15 @@ class Results:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Results:
-        """Rebuild from a saved results.json (for redrawing reports without the data)."""
-        if d.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError(f"schema_version {d.get('schema_version')!r} is not {SCHEMA_VERSION}")
+        """Rebuild from a saved results.json (for redrawing reports without the data); a
+        schema 1 file is upgraded first (``results_v1.upgrade``)."""
+        version = d.get("schema_version")
+        if version not in READABLE_VERSIONS:
+            raise ValueError(
+                f"schema_version {version!r} is not one of {', '.join(map(str, READABLE_VERSIONS))}"
+            )
+        if version == 1:
+            d = upgrade(d)
         return cls(
             schema_version=d["schema_version"],
             tool=ToolInfo(**d["tool"]),
@@ -215,12 +258,12 @@ class Results:
             instrument=_instrument(d["instrument"]),
             data=_data(d["data"]),
             items=[ItemStats(**i) for i in d["items"]],
-            constructs=[ConstructStats(**c) for c in d["constructs"]],
+            constructs=[_construct(c) for c in d["constructs"]],
             groups=[
                 GroupStats(
                     group=g["group"],
                     n=g["n"],
-                    constructs=[ConstructStats(**c) for c in g["constructs"]],
+                    constructs=[_construct(c) for c in g["constructs"]],
                     items=[ItemStats(**i) for i in g.get("items", [])],
                     multiple_choice=_choices(g.get("multiple_choice")),
                     categories=_choices(g.get("categories")),
@@ -233,7 +276,13 @@ class Results:
             maturity=[MaturityEntry(**m) for m in d.get("maturity", [])],
             multiple_choice=_choices(d.get("multiple_choice")),
             categories=_choices(d.get("categories")),
+            read_from_schema=version,
         )
+
+
+def _construct(d: dict[str, Any]) -> ConstructStats:
+    r = d.get("respondents_agreeing")
+    return ConstructStats(**{**d, "respondents_agreeing": RespondentsAgreeing(**r) if r else None})
 
 
 def _choices(d: list[dict[str, Any]] | None) -> list[ChoiceSummary] | None:
@@ -251,12 +300,14 @@ def _instrument(d: dict[str, Any]) -> InstrumentInfo:
 
 
 def _data(d: dict[str, Any]) -> DataInfo:
+    design = d.get("design")
     return DataInfo(
         **{
             **d,
             "rows_excluded": [ExcludedRow(**e) for e in d["rows_excluded"]],
             "warnings": [RunWarning.from_dict(w) for w in d["warnings"]],
             "columns": d.get("columns", {}),
+            "design": DesignInfo(**design) if design else None,
         }
     )
 
@@ -301,6 +352,6 @@ def load_results(path: str | Path) -> Results:
         return Results.from_dict(doc)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DataError(
-            f"{p}: not a results.json of schema version {SCHEMA_VERSION} "
-            f"({type(exc).__name__}: {exc})"
+            f"{p}: not a results.json of schema version "
+            f"{' or '.join(map(str, READABLE_VERSIONS))} ({type(exc).__name__}: {exc})"
         ) from None

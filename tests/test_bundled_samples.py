@@ -128,17 +128,23 @@ def test_results_json_follows_the_contract(dtcaf):
         "text",
         "reverse",
         "n",
+        "n_weighted",
         "missing",
         "mean",
+        "se_mean",
         "sd",
         "median",
         "counts",
         "pct_agree",
+        "se_pct_agree",
         "pct_neutral",
+        "se_pct_neutral",
         "pct_disagree",
+        "se_pct_disagree",
         "pct_favourable",
+        "se_pct_favourable",
     ]
-    assert list(doc["items"][0])[: len(item_fields)] == item_fields
+    assert list(doc["items"][0]) == item_fields  # weighted_counts only under weights
     assert list(doc["items"][0]["counts"]) == ["1", "2", "3", "4", "5"]
     con_fields = [
         "id",
@@ -147,19 +153,47 @@ def test_results_json_follows_the_contract(dtcaf):
         "parent",
         "items",
         "n",
+        "n_weighted",
         "mean",
+        "se_mean",
         "sd",
         "median",
+        "answers",
         "pct_agree",
+        "se_pct_agree",
+        "ci_pct_agree",
         "acceptance_range",
+        "pct_neutral",
+        "se_pct_neutral",
+        "pct_disagree",
+        "se_pct_disagree",
+        "respondents_agreeing",
     ]
-    assert list(doc["constructs"][0])[: len(con_fields)] == con_fields
+    assert list(doc["constructs"][0]) == con_fields
+    assert list(doc["constructs"][0]["respondents_agreeing"]) == ["count", "n", "pct", "se_pct"]
     assert doc["constructs"][0]["level"] == "dimension"
     assert doc["constructs"][1]["level"] == "subdimension"
     assert doc["groups"][0]["group"] == "Ministry of Agriculture"  # sorted as text
-    assert set(doc["maturity"][0]) == {"construct", "mean", "level", "label"}
+    assert list(doc["maturity"][0]) == ["construct", "mean", "level", "label", "oriented_mean"]
+    assert doc["data"]["design"] is None
     # Percentages are 0-100 floats, not rounded.
     assert any(i["pct_agree"] != round(i["pct_agree"], 2) for i in doc["items"])
+
+
+def test_each_construct_has_one_acceptance_figure(dtcaf):
+    """The dimensions table, the acceptance test and its chart show the same figure: the
+    pooled share of agreeing answers, with one interval."""
+    tests = {t.id: t for t in dtcaf.acceptance_tests if t.target == "construct"}
+    for c in dtcaf.constructs:
+        t = tests[c.id]
+        assert t.pct_agree == c.pct_agree
+        assert t.ci == c.ci_pct_agree
+        assert t.se == c.se_pct_agree
+        assert t.answers == c.answers
+        assert c.ci_pct_agree[0] < c.pct_agree < c.ci_pct_agree[1]
+    # the respondent-level figure has its own name and is never the acceptance figure
+    lea = next(c for c in dtcaf.constructs if c.id == "LEA")
+    assert lea.respondents_agreeing.pct != lea.pct_agree
 
 
 def test_results_json_is_deterministic(tmp_path):

@@ -65,7 +65,7 @@ def test_json_to_stdout(tmp_path, mini_csv):
     )
     assert r.exit_code == 0
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["data"]["rows_analysed"] == 7
 
 

@@ -64,8 +64,7 @@ def _find(matcher: ColumnMatcher, name: str, option: str, src: str) -> int:
     pos = matcher.find(name, f"the {option} column")
     if pos is None:
         raise DataError(
-            f"{src}: no column {name!r} for {option}; columns are: "
-            f"{name_list(matcher.columns, 15)}"
+            f"{src}: no column {name!r} for {option}; columns are: {name_list(matcher.columns, 15)}"
         )
     return pos
 
@@ -76,9 +75,7 @@ def _missing(raw: RawTable, column: str) -> UserMissing:
     )
 
 
-def _weights(
-    raw: RawTable, pos: int, rows: np.ndarray, row_no: np.ndarray, src: str
-) -> np.ndarray:
+def _weights(raw: RawTable, pos: int, rows: np.ndarray, row_no: np.ndarray, src: str) -> np.ndarray:
     """The weight column as numbers; a missing, declared-missing or non-numeric value, or one
     that is not positive and finite, is an error naming its rows."""
     import pandas as pd
@@ -137,8 +134,7 @@ def read_design(
         return None
     if spec.lonely_psu not in LONELY_PSU_POLICIES:
         raise DataError(
-            f"--lonely-psu must be one of {', '.join(LONELY_PSU_POLICIES)}, not "
-            f"{spec.lonely_psu!r}"
+            f"--lonely-psu must be one of {', '.join(LONELY_PSU_POLICIES)}, not {spec.lonely_psu!r}"
         )
     names: dict[str, Any] = {}
     weights = strata = clusters = None

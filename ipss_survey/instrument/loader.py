@@ -138,6 +138,16 @@ class _Loader:
                     )
         if not agree:
             raise self.fail(_join(path, "agree"), "list the codes that count as agreement")
+        for key, codes in (("agree", agree), ("neutral", neutral)):
+            if codes:
+                run = [p for p in points if min(codes) <= p <= max(codes)]
+                if sorted(run) != sorted(codes):
+                    raise self.fail(
+                        _join(path, key),
+                        f"codes {list(codes)} skip point(s) "
+                        f"{sorted(set(run) - set(codes))} between them; list consecutive "
+                        "points of the scale",
+                    )
         both = set(agree) & set(neutral)
         if both:
             raise self.fail(path, f"code(s) {sorted(both)} are both 'agree' and 'neutral'")

@@ -1,10 +1,13 @@
 """The acceptance section of a run: is agreement above the threshold, item by item and per
 construct, and is each construct's typical score off the scale's midpoint?
 
-Items: answers in the agreement codes out of valid answers. Constructs: respondents whose
-score reaches the lowest agreement code out of respondents with a score (trials that are
-independent). Both by the exact binomial test (``stats.binomial``), p adjusted over the tests
-of one target kind; constructs also get the signed-rank test (``stats.signed_rank``).
+Every entry tests the acceptance figure the reports show. Items without a design: answers in
+the agreement codes out of valid answers, by the exact binomial test with Clopper-Pearson and
+Wilson intervals (``stats.binomial``). Constructs: the pooled share of agreeing answers, by
+the one-sided t test of its ratio estimate with each respondent a cluster of answers and a
+logit interval (``scoring.acceptance``). With a survey design, items and constructs alike by
+the design-based t test and logit interval. p adjusted over the tests of one target kind;
+constructs also get the signed-rank test of their scores against the midpoint (no design).
 """
 
 from __future__ import annotations
@@ -16,109 +19,149 @@ from ipss_survey.pipeline.notes import NoteCollector
 from ipss_survey.pipeline.options import Options
 from ipss_survey.results import AcceptanceTest, Wilcoxon
 from ipss_survey.scoring import Scored
-from ipss_survey.stats.binomial import BinomialTest, binomial_tests
-from ipss_survey.stats.notes import Note
+from ipss_survey.scoring.acceptance import Acceptance
+from ipss_survey.stats.binomial import binomial_tests
+from ipss_survey.stats.notes import Note, NoteCode
 from ipss_survey.stats.padjust import p_adjust
 from ipss_survey.stats.signed_rank import signed_rank_from_counts
+from ipss_survey.stats.survey_estimates import proportion_test
 from ipss_survey.warnings import WarningCode
 
-_NOT_AT_END = (
-    "the scale's agreement codes are not at one end of it: no respondent-level acceptance test "
-    "(list them as the top or bottom points in the instrument)"
-)
+EXACT = "exact binomial test (Clopper-Pearson and Wilson intervals)"
+CLUSTERED = "t test of the pooled share, respondents as clusters (logit interval)"
+DESIGN = "design-based t test (logit interval)"
+
+
+def _pct(v: float | None) -> float | None:
+    return None if v is None else 100.0 * v
+
+
+def _pct_pair(ci: tuple[float, float] | list[float] | None) -> list[float] | None:
+    return None if ci is None else [100.0 * ci[0], 100.0 * ci[1]]
 
 
 def acceptance_section(
     scored: Scored, instrument: Instrument, opts: Options, notes: NoteCollector
 ) -> list[AcceptanceTest]:
     """Every item's test, then every construct's, in instrument order."""
-    p0 = opts.threshold / 100
-    con_succ, con_n, testable = _respondents_agreeing(scored, instrument, notes)
-    item_succ = [
-        sum(it.counts[str(c)] for c in instrument.item(it.code).scale.agree) for it in scored.items
-    ]
-    item_tests = binomial_tests(item_succ, [it.n for it in scored.items], p0)
-    entries = _entries("item", [it.code for it in scored.items], item_tests, opts)
-    for entry, t in zip(entries, item_tests, strict=True):
-        notes.add(entry.id, t.notes, "acceptance test")
-    con_tests = binomial_tests(con_succ, con_n, p0)
-    con_entries = _entries("construct", [c.id for c in instrument.constructs], con_tests, opts)
-    for i, (entry, t) in enumerate(zip(con_entries, con_tests, strict=True)):
-        con = instrument.constructs[i]
-        entry.level = con.level
-        if not testable[i]:
-            continue
-        mid = instrument.item(con.items[0]).scale.midpoint
-        hist = scored.tallies.histograms[i]
-        sr = signed_rank_from_counts(hist.values, hist.total(), mid)
-        entry.wilcoxon = Wilcoxon(mid, sr.statistic, sr.p_value, sr.n, sr.method)
-        notes.add(con.id, sr.notes, "signed-rank test")
-        notes.add(con.id, t.notes, "acceptance test")
-    return entries + con_entries
-
-
-def _respondents_agreeing(
-    scored: Scored, instrument: Instrument, notes: NoteCollector
-) -> tuple[list[int], list[int], list[bool]]:
-    """Per construct: respondents whose score lies in the agreement range
-    (``Scale.agrees_on_average``: at or above the lowest agreement code, or at or below the
-    highest where agreement is the bottom of the scale), respondents with a score, and whether
-    the construct can be tested (its items share one scale whose agreement codes are at one
-    end)."""
-    successes, trials, testable = [], [], []
+    if scored.design is None:
+        items = _exact_item_tests(scored, instrument, opts, notes)
+    else:
+        items = [
+            _t_entry("item", it.code, acc, opts, notes, DESIGN)
+            for it, acc in zip(scored.items, scored.item_acceptance, strict=True)
+        ]
+    constructs = []
     for ci, con in enumerate(instrument.constructs):
-        scale = instrument.shared_scale(con)
-        hist = scored.tallies.histograms[ci]
-        if scale is None or hist is None:
+        acc = scored.construct_acceptance[ci]
+        if instrument.shared_scale(con) is None:
             notes.add(
                 con.id,
                 [Note(WarningCode.MIXED_SCALES, "items use different scales: no acceptance test")],
                 "acceptance test",
             )
-            successes.append(0)
-            trials.append(0)
-            testable.append(False)
-            continue
-        if scale.agree_side is None:
-            notes.add(
-                con.id,
-                [Note(WarningCode.AGREE_NOT_AT_END, _NOT_AT_END)],
-                "acceptance test",
-            )
-            successes.append(0)
-            trials.append(0)
-            testable.append(False)
-            continue
-        total = hist.total()
-        successes.append(int(total[scale.agrees_on_average(hist.values)].sum()))
-        trials.append(int(total.sum()))
-        testable.append(True)
-    return successes, trials, testable
+        method = DESIGN if acc.design else CLUSTERED
+        entry = _t_entry("construct", con.id, acc, opts, notes, method)
+        entry.level = con.level
+        if scored.design is None:
+            entry.wilcoxon = _signed_rank(scored, instrument, ci, notes)
+        constructs.append(entry)
+    _adjust(items, opts)
+    _adjust(constructs, opts)
+    return items + constructs
 
 
-def _entries(
-    target: str, ids: list[str], tests: list[BinomialTest], opts: Options
+def _exact_item_tests(
+    scored: Scored, instrument: Instrument, opts: Options, notes: NoteCollector
 ) -> list[AcceptanceTest]:
-    """The results entries of one target kind, p adjusted over them with ``--p-adjust``."""
-    p_adj = p_adjust([t.p_value for t in tests], opts.p_adjust)
+    p0 = opts.threshold / 100
+    successes = [
+        sum(it.counts[str(c)] for c in instrument.item(it.code).scale.agree) for it in scored.items
+    ]
+    tests = binomial_tests(successes, [it.n for it in scored.items], p0)
     out = []
-    for tid, t, q in zip(ids, tests, p_adj, strict=True):
-        pct = 100 * t.proportion if t.proportion is not None else None
-        adj = None if np.isnan(q) else float(q)
+    for it, t in zip(scored.items, tests, strict=True):
+        notes.add(it.code, t.notes, "acceptance test")
+        pct = _pct(t.proportion)
+        wilson = _pct_pair(t.ci_wilson)
         out.append(
             AcceptanceTest(
-                target=target,
-                id=tid,
-                successes=t.successes,
-                n=t.n,
+                target="item",
+                id=it.code,
                 pct_agree=pct,
+                successes=t.successes,
+                answers=t.n,
+                n=t.n,
                 threshold=opts.threshold,
+                se=it.se_pct_agree,
+                ci=wilson,
                 p_value=t.p_value,
-                p_adj=adj,
-                ci_wilson=list(t.ci_wilson) if t.ci_wilson else None,
-                ci_exact=list(t.ci_exact) if t.ci_exact else None,
+                p_adj=None,
+                method=EXACT,
                 meets_threshold=None if pct is None else pct >= opts.threshold,
-                significant=None if adj is None else adj < opts.alpha,
+                significant=None,
+                ci_wilson=wilson,
+                ci_exact=_pct_pair(t.ci_exact),
             )
         )
     return out
+
+
+def _t_entry(
+    target: str, tid: str, acc: Acceptance, opts: Options, notes: NoteCollector, method: str
+) -> AcceptanceTest:
+    """The one-sided t test of p <= threshold of an acceptance estimate, and its interval."""
+    p0 = opts.threshold / 100
+    statistic = p_value = None
+    ci = None
+    if acc.p is None:
+        notes.add(
+            tid,
+            [Note(NoteCode.NO_TRIALS, "no valid answers: nothing to test")],
+            "acceptance test",
+        )
+    else:
+        found = proportion_test(acc.p, acc.se, acc.df, p0, 0.95, acc.answers, acc.respondents, [])
+        statistic, p_value, ci = found.statistic, found.p_value, found.ci
+        notes.add(tid, found.notes, "acceptance test")
+    pct = _pct(acc.p)
+    return AcceptanceTest(
+        target=target,
+        id=tid,
+        pct_agree=pct,
+        successes=acc.successes,
+        answers=acc.answers,
+        n=acc.respondents,
+        threshold=opts.threshold,
+        se=_pct(acc.se),
+        ci=_pct_pair(ci),
+        p_value=p_value,
+        p_adj=None,
+        method=method,
+        meets_threshold=None if pct is None else pct >= opts.threshold,
+        significant=None,
+        statistic=statistic,
+        df=acc.df if acc.p is not None else None,
+    )
+
+
+def _signed_rank(
+    scored: Scored, instrument: Instrument, ci: int, notes: NoteCollector
+) -> Wilcoxon | None:
+    """The signed-rank test of a construct's scores against its scale's midpoint."""
+    con = instrument.constructs[ci]
+    hist = scored.tallies.histograms[ci]
+    if hist is None or instrument.shared_scale(con) is None:
+        return None
+    mid = instrument.item(con.items[0]).scale.midpoint
+    sr = signed_rank_from_counts(hist.values, hist.total(), mid)
+    notes.add(con.id, sr.notes, "signed-rank test")
+    return Wilcoxon(mid, sr.statistic, sr.p_value, sr.n, sr.method)
+
+
+def _adjust(entries: list[AcceptanceTest], opts: Options) -> None:
+    """p_adj over the tests of one target kind (``--p-adjust``); significant is p_adj < alpha."""
+    adjusted = p_adjust([e.p_value for e in entries], opts.p_adjust)
+    for e, q in zip(entries, adjusted, strict=True):
+        e.p_adj = None if np.isnan(q) else float(q)
+        e.significant = None if e.p_adj is None else e.p_adj < opts.alpha

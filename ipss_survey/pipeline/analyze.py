@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ipss_survey.coding import code_responses, load_column_map
+from ipss_survey.coding import CodedData, code_responses, load_column_map
 from ipss_survey.instrument import Instrument
 from ipss_survey.pipeline.acceptance import acceptance_section
 from ipss_survey.pipeline.group_tests import group_section
@@ -16,7 +16,7 @@ from ipss_survey.pipeline.options import Options
 from ipss_survey.pipeline.provenance import instrument_info, tool_info
 from ipss_survey.pipeline.reliability import reliability_section
 from ipss_survey.read import Progress, ReadSettings, read_table
-from ipss_survey.results import SCHEMA_VERSION, DataInfo, MaturityEntry, Results
+from ipss_survey.results import SCHEMA_VERSION, DataInfo, DesignInfo, MaturityEntry, Results
 from ipss_survey.scoring import Scored, score
 
 
@@ -54,6 +54,7 @@ def analyze(
         strict=opts.strict,
         where=opts.filters(),
         keep_test_responses=opts.keep_test_responses,
+        design=opts.design(),
     )
     source, sha256, file_format = source_name or raw.source, raw.sha256, raw.file_format
     del raw  # the raw table is not needed past coding; free it before scoring
@@ -78,6 +79,7 @@ def analyze(
             warnings=coded.warnings + scored.warnings + notes.warnings(),
             columns=coded.columns,
             layout=coded.layout,
+            design=design_info(coded, opts),
         ),
         items=scored.items,
         constructs=scored.constructs,
@@ -99,7 +101,31 @@ def maturity_section(scored: Scored, instrument: Instrument) -> list[MaturityEnt
     for cs in scored.constructs:
         con = next(c for c in instrument.constructs if c.id == cs.id)
         found = instrument.maturity_level(cs.mean, con)
+        scale = instrument.shared_scale(con)
+        oriented = None if cs.mean is None else (scale.oriented(cs.mean) if scale else cs.mean)
         out.append(
-            MaturityEntry(cs.id, cs.mean, found[0] if found else None, found[1] if found else None)
+            MaturityEntry(
+                cs.id,
+                cs.mean,
+                found[0] if found else None,
+                found[1] if found else None,
+                oriented,
+            )
         )
     return out
+
+
+def design_info(coded: CodedData, opts: Options) -> DesignInfo | None:
+    """What results.json records of the survey design (None without one)."""
+    if coded.design is None:
+        return None
+    d = coded.design.design
+    return DesignInfo(
+        weights=coded.design.weight,
+        strata=coded.design.strata,
+        cluster=coded.design.cluster,
+        n_psu=d.n_psu,
+        n_strata=d.n_strata,
+        sum_weights=float(d.weights.sum()),
+        lonely_psu=d.lonely_psu,
+    )

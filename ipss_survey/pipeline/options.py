@@ -6,8 +6,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ipss_survey.coding.design_columns import DesignSpec
 from ipss_survey.coding.filters import RowFilter, parse_filter
 from ipss_survey.errors import DataError
+from ipss_survey.stats.design import LONELY_PSU_POLICIES
 from ipss_survey.stats.groups import MIN_GROUP_SIZE
 from ipss_survey.stats.padjust import METHODS as P_ADJUST_METHODS
 
@@ -33,6 +35,10 @@ class Options:
     header_row: int = 1
     where: tuple[str, ...] = ()  # row filters, all of which must hold (``coding.filters``)
     keep_test_responses: bool = False  # analyse a platform's preview and test responses too
+    weight: str | None = None  # the survey design's columns (``coding.design_columns``)
+    strata: str | None = None
+    cluster: str | None = None
+    lonely_psu: str = "fail"  # R's options(survey.lonely.psu), R's default
 
     def check(self) -> None:
         """Refuse an option value that cannot be meant, naming the option and its range."""
@@ -57,6 +63,14 @@ class Options:
         if self.min_group_size < 1:
             raise DataError(f"--min-group-size must be at least 1, not {self.min_group_size}")
         self.filters()  # a malformed --where fails before the file is read
+        if self.lonely_psu not in LONELY_PSU_POLICIES:
+            raise DataError(
+                f"--lonely-psu must be one of {', '.join(LONELY_PSU_POLICIES)}, not "
+                f"{self.lonely_psu!r}"
+            )
+
+    def design(self) -> DesignSpec:
+        return DesignSpec(self.weight, self.strata, self.cluster, self.lonely_psu)
 
     def filters(self) -> list[RowFilter]:
         return [parse_filter(w) for w in self.where]

@@ -32,11 +32,13 @@ def fmt_pct(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}%"
 
 
-def fmt_prop_ci(ci: list[float] | None) -> str:
-    """A 0-1 interval as percentages, the way tables show acceptance."""
-    if not ci or ci[0] is None or ci[1] is None:
+def fmt_df(df: int | float | list[float] | None) -> str:
+    """Degrees of freedom: '3', or '1.97, 62.1' for an F test's numerator and denominator."""
+    if df is None:
         return "-"
-    return f"{100 * ci[0]:.1f}-{100 * ci[1]:.1f}%"
+    if isinstance(df, list):
+        return ", ".join(f"{v:.3g}" for v in df)
+    return f"{df:g}"
 
 
 def fmt_range(r: list[float] | None, digits: int = 1) -> str:

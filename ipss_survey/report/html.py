@@ -19,15 +19,15 @@ from ipss_survey.report.charts.jobs import render_charts
 from ipss_survey.report.charts.plans import ChartImage
 from ipss_survey.report.format import (
     fmt_ci,
+    fmt_df,
     fmt_effect,
     fmt_num,
     fmt_p,
     fmt_pct,
-    fmt_prop_ci,
     fmt_range,
     fmt_yes_no,
 )
-from ipss_survey.report.methods import definitions, scale_rows
+from ipss_survey.report.methods import definitions, design_text, scale_rows
 from ipss_survey.report.view import View, default_title
 from ipss_survey.results import AcceptanceTest, Results
 from ipss_survey.scoring import ConstructStats, ItemStats
@@ -129,6 +129,8 @@ class _Report:
             rows.append(
                 ("Grouped by", f'<a href="#groups">{esc(d.group_by)}</a>: {n_groups} group(s)')
             )
+        if d.design is not None:
+            rows.append(("Survey design", esc(design_text(r))))
         rows.append(
             (
                 "Acceptance threshold",
@@ -180,11 +182,12 @@ class _Report:
             ("Mean", "num"),
             ("SD", "num"),
             ("Agree %", "num"),
+            ("95% CI", "num"),
             ("Item range", "num"),
         ]
         tested = v.has_tests
         if tested:
-            cols += [("Agreeing resp. %", "num"), ("p adj.", "num"), ("Above threshold", "")]
+            cols += [("p adj.", "num"), ("Above threshold", "")]
         rel = any(v.reliability(c.id) for c in constructs)
         if rel:
             cols.append(("Alpha", "num"))
@@ -199,11 +202,12 @@ class _Report:
                 fmt_num(c.mean),
                 fmt_num(c.sd),
                 fmt_pct(c.pct_agree),
+                fmt_range(c.ci_pct_agree),
                 fmt_range(c.acceptance_range),
             ]
             if tested:
                 t = v.test("construct", c.id)
-                row += [fmt_pct(t.pct_agree if t else None), fmt_p(t.p_adj if t else None), _sig(t)]
+                row += [fmt_p(t.p_adj if t else None), _sig(t)]
             if rel:
                 e = v.reliability(c.id)
                 row.append(fmt_num(e.alpha if e else None))
@@ -214,14 +218,16 @@ class _Report:
 
     def columns_note(self) -> str:
         v = self.v
+        weighted = "weighted share of the" if v.design else "share of the"
         text = (
-            "Agree %: the dimension's answers in the agreement codes, pooled after reverse "
-            "keying. Item range: its lowest and highest item acceptance."
-        )
+            f"Agree %: the dimension's acceptance, the {weighted} answers to its items in the "
+            "agreement codes, pooled after reverse keying; 95% CI: its interval, each "
+            f"respondent's answers {'within the design' if v.design else ''} taken as one "
+            "cluster. Item range: its lowest and highest item acceptance."
+        ).replace("  ", " ")
         if v.has_tests:
             text += (
-                " Agreeing resp. %: respondents whose mean score reaches the lowest agreement "
-                f"code; p adj.: one-sided exact binomial test against {v.threshold:g}%, "
+                f" p adj.: one-sided t test of Agree % against {v.threshold:g}%, "
                 f"{v.p_adjust_name}-corrected; above threshold: p adj. < {v.alpha:g}."
             )
         return f'<p class="note">{esc(text)}</p>'
@@ -267,7 +273,8 @@ class _Report:
         if reverse:
             cols.append(("Favourable %", "num"))
         if v.has_tests:
-            cols += [("Wilson 95% CI", "num"), ("p adj.", "num"), ("Above threshold", "")]
+            ci_name = "95% CI" if v.design else "Wilson 95% CI"
+            cols += [(ci_name, "num"), ("p adj.", "num"), ("Above threshold", "")]
         rows = []
         for it in items:
             code = it.code + (" (R)" if it.reverse else "")
@@ -287,7 +294,7 @@ class _Report:
             if v.has_tests:
                 t = v.test("item", it.code)
                 row += [
-                    fmt_prop_ci(t.ci_wilson if t else None),
+                    fmt_range(t.ci if t else None),
                     fmt_p(t.p_adj if t else None),
                     _sig(t),
                 ]
@@ -356,7 +363,7 @@ class _Report:
                     f"{c.id} {c.name}",
                     t.test,
                     fmt_num(t.statistic),
-                    "-" if t.df is None else f"{t.df:g}",
+                    fmt_df(t.df),
                     fmt_p(t.p_value),
                     fmt_p(t.p_adj),
                     fmt_effect(t.effect),

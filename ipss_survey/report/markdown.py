@@ -17,6 +17,7 @@ from ipss_survey.report.format import (
     fmt_range,
     fmt_yes_no,
 )
+from ipss_survey.report.methods import design_text
 from ipss_survey.report.view import View, default_title
 from ipss_survey.results import Results
 
@@ -59,11 +60,11 @@ def _facts(results: Results, v: View) -> list[str]:
 
 def _dimensions(results: Results, v: View) -> list[str]:
     """The headline table, its legend, the maturity basis and the item acceptance span."""
-    head = ["Dimension", "n", "Mean", "Agree %", "Item range"]
-    align = ["---", "--:", "--:", "--:", "--:"]
+    head = ["Dimension", "n", "Mean", "Agree %", "95% CI", "Item range"]
+    align = ["---", "--:", "--:", "--:", "--:", "--:"]
     if v.has_tests:
-        head += ["Agreeing resp. %", "p adj.", "Above threshold"]
-        align += ["--:", "--:", ":-:"]
+        head += ["p adj.", "Above threshold"]
+        align += ["--:", ":-:"]
     if results.reliability:
         head.append("Alpha")
         align.append("--:")
@@ -77,12 +78,12 @@ def _dimensions(results: Results, v: View) -> list[str]:
             str(c.n),
             fmt_num(c.mean),
             fmt_pct(c.pct_agree),
+            fmt_range(c.ci_pct_agree),
             fmt_range(c.acceptance_range),
         ]
         if v.has_tests:
             t = v.test("construct", c.id)
             cells += [
-                fmt_pct(t.pct_agree if t else None),
                 fmt_p(t.p_adj if t else None),
                 fmt_yes_no(t.significant if t else None),
             ]
@@ -93,13 +94,18 @@ def _dimensions(results: Results, v: View) -> list[str]:
             cells.append(md_escape(v.maturity_text(c.id)))
         out.append(_row(cells))
     out.append("")
-    legend = "Agree %: the dimension's answers in the agreement codes, pooled."
+    legend = (
+        f"Agree %: the dimension's acceptance, the {v.weighted}share of its items' answers in "
+        "the agreement codes, pooled; 95% CI with each respondent's answers as one cluster."
+    )
     if v.has_tests:
         legend += (
-            " Agreeing resp. %: respondents whose mean score reaches agreement; p adj.: "
-            f"one-sided exact binomial test against {v.threshold:g}%, "
+            f" p adj.: one-sided t test against {v.threshold:g}%, "
             f"{md_escape(v.p_adjust_name)}-corrected."
         )
+    design = design_text(results)
+    if design:
+        legend += " " + md_escape(design)
     out += [legend, ""]
     if v.levels:
         out += [f"Maturity bands: {md_escape(v.maturity_basis)}", ""]

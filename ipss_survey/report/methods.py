@@ -11,6 +11,28 @@ from ipss_survey.report.view import View
 from ipss_survey.results import Results
 
 
+def design_text(results: Results) -> str:
+    """The survey design in one sentence, or '' without one."""
+    d = results.data.design
+    if d is None:
+        return ""
+    parts = []
+    if d.weights:
+        parts.append(f"weights {d.weights!r}")
+    if d.strata:
+        parts.append(f"{d.n_strata} strata ({d.strata!r})")
+    if d.cluster:
+        parts.append(f"{d.n_psu} clusters ({d.cluster!r}) as primary sampling units")
+    else:
+        parts.append("each respondent a primary sampling unit")
+    lonely = "" if d.lonely_psu == "fail" else f"; lonely PSUs: {d.lonely_psu}"
+    return (
+        f"Survey design: {', '.join(parts)}{lonely} (sum of weights {d.sum_weights:,.1f}); "
+        "percentages, means and SDs are weighted and standard errors design-based, as R's "
+        "survey package computes them."
+    )
+
+
 def definitions(results: Results) -> list[tuple[str, str]]:
     """(term, definition) pairs: acceptance, scores, maturity, the tests that ran."""
     r, v = results, View(results)
@@ -18,10 +40,16 @@ def definitions(results: Results) -> list[tuple[str, str]]:
     agree = ", ".join(str(a) for a in scale.get("agree", [])) or "-"
     share = float(r.options.get("min_answered", 0.5))
     correction = v.p_adjust_name
+    share_word = "weighted percentage" if v.weighted else "percentage"
+    clusters = (
+        "the design's clusters (each respondent where none is given)"
+        if v.design
+        else "each respondent"
+    )
     defs = [
         (
             "Acceptance of an item",
-            f"the percentage of its valid answers in the agreement codes ({agree}), as the "
+            f"the {share_word} of its valid answers in the agreement codes ({agree}), as the "
             "statement is worded; 'favourable' applies reverse keying first.",
         ),
         (
@@ -31,29 +59,37 @@ def definitions(results: Results) -> list[tuple[str, str]]:
             "and median describe these scores.",
         ),
         (
-            "Construct agreement",
-            "all valid answers to the construct's items pooled after reverse keying; the "
-            "item range runs from its lowest to its highest item acceptance (favourable %).",
+            "Acceptance of a construct",
+            f"the {share_word} of all valid answers to the construct's items in the "
+            "agreement codes, pooled after reverse keying: the one acceptance figure of every "
+            "table, chart and test. Its standard error and 95% interval (logit scale, t "
+            f"quantiles) take {clusters} as a cluster of answers, since one person's answers "
+            "are not independent. The item range runs from its lowest to its highest item "
+            "acceptance (favourable %). Respondents agreeing on average (a separate figure): "
+            "those whose score is in the agreement range.",
         ),
     ]
+    design = design_text(r)
+    if design:
+        defs.append(("Survey design", design + " Reliability is not weighted."))
     if v.levels:
         defs.append(
             (
                 "Maturity level",
-                "the highest band whose lower limit the construct mean reaches. "
-                + v.maturity_basis,
+                "the highest band whose lower limit the construct mean reaches (on a scale "
+                "whose agreement codes are the lowest points, the mean is read turned round, "
+                "so that higher means more agreement). " + v.maturity_basis,
             )
         )
     if v.has_tests:
+        methods = sorted({t.method for t in r.acceptance_tests if t.method})
         defs.append(
             (
                 "Acceptance tests",
-                f"one-sided exact binomial test of 'agreement at most {v.threshold:g}%' "
-                "against 'more'. Items count answers in the agreement codes; constructs "
-                "count respondents whose score reaches the lowest agreement code. Wilson "
-                "and Clopper-Pearson intervals are two-sided 95%. p-values are corrected "
-                f"with {_correction(correction)} over the tests of one kind; significant means "
-                f"corrected p < {v.alpha:g}.",
+                f"one-sided test of 'acceptance at most {v.threshold:g}%' against 'more'. "
+                "Methods: " + "; ".join(methods) + ". Intervals are two-sided 95%. p-values "
+                f"are corrected with {_correction(correction)} over the tests of one kind "
+                f"(items, constructs); significant means corrected p < {v.alpha:g}.",
             )
         )
     if r.group_tests:
@@ -63,16 +99,23 @@ def definitions(results: Results) -> list[tuple[str, str]]:
             if correction == "no"
             else f"{correction}-corrected pairwise Mann-Whitney tests"
         )
+        scores = (
+            "design-based rank tests (Wilcoxon for two groups, Kruskal-Wallis for more; tied "
+            "scores share one mid-rank)"
+            if v.design
+            else "Kruskal-Wallis with tie correction (effect epsilon-squared) followed by "
+            f"{pairwise} (corrected over the pairs of one construct); with two groups also "
+            "Mann-Whitney with continuity correction (effect rank-biserial r)"
+        )
         defs.append(
             (
                 "Group tests",
-                "respondents' construct scores compared across groups: Kruskal-Wallis with "
-                f"tie correction (effect epsilon-squared) followed by {pairwise} (corrected "
-                "over the pairs of one construct); with two groups also Mann-Whitney with "
-                "continuity correction (effect rank-biserial r). Other tests listed compare "
-                "the share of respondents agreeing. p adj. corrects within one test kind over "
-                f"the constructs of one level ({_correction(correction)}). Tests in this "
-                "report: " + "; ".join(methods) + ".",
+                f"respondents' construct scores compared across groups: {scores}. "
+                "Acceptance compared across groups: Rao-Scott F test, respondents' answers as "
+                "clusters. p adj. corrects within one test kind over the constructs of one "
+                f"level ({_correction(correction)}). Tests in this report: "
+                + "; ".join(methods)
+                + ".",
             )
         )
     if r.reliability:
@@ -82,7 +125,8 @@ def definitions(results: Results) -> list[tuple[str, str]]:
                 "Cronbach's alpha from the pairwise covariances of the reverse-keyed items "
                 "(as psych::alpha raw_alpha), with Feldt's 95% interval; standardised "
                 "alpha and mean inter-item r from the correlations; item-rest r and alpha "
-                "if the item is deleted; McDonald's omega total from a one-factor model.",
+                "if the item is deleted; McDonald's omega total from a one-factor model"
+                + (" (unweighted: psych has no survey weights)." if v.design else "."),
             )
         )
     return defs

@@ -71,6 +71,15 @@ def _item_specs(items: Sequence[ItemStats]) -> list[Spec]:
         (Column(f"count_{c}", f"Count of {c}", "int"), lambda it, c=str(c): it.counts.get(c))
         for c in codes
     ]
+    weighted: list[Spec] = []
+    if any(it.weighted_counts is not None for it in items):
+        weighted = [
+            (
+                Column(f"weighted_{c}", f"Weighted {c}", "num"),
+                lambda it, c=str(c): (it.weighted_counts or {}).get(c),
+            )
+            for c in codes
+        ]
     return [
         _col("code", "Code"),
         _col("dimension", "Dimension"),
@@ -78,16 +87,27 @@ def _item_specs(items: Sequence[ItemStats]) -> list[Spec]:
         _col("text", "Statement", "wrap"),
         _col("reverse", "Reverse-keyed", "bool"),
         _col("n", "n", "int"),
+        _col("n_weighted", "n weighted", "num"),
         _col("missing", "Missing", "int"),
         _col("mean", "Mean", "num"),
+        _col("se_mean", "SE mean", "num"),
         _col("sd", "SD", "num"),
         _col("median", "Median", "num"),
         *counts,
+        *weighted,
         _col("pct_agree", "Agree %", "pct"),
+        _col("se_pct_agree", "SE agree %", "pct"),
         _col("pct_neutral", "Neutral %", "pct"),
+        _col("se_pct_neutral", "SE neutral %", "pct"),
         _col("pct_disagree", "Disagree %", "pct"),
+        _col("se_pct_disagree", "SE disagree %", "pct"),
         _col("pct_favourable", "Favourable %", "pct"),
+        _col("se_pct_favourable", "SE favourable %", "pct"),
     ]
+
+
+def _respondents(name: str) -> Getter:
+    return lambda c: getattr(c.respondents_agreeing, name) if c.respondents_agreeing else None
 
 
 def _construct_specs(results: Results | None) -> list[Spec]:
@@ -98,12 +118,20 @@ def _construct_specs(results: Results | None) -> list[Spec]:
         _col("parent", "Parent"),
         (Column("n_items", "Items", "int"), lambda c: len(c.items)),
         _col("n", "n", "int"),
+        _col("n_weighted", "n weighted", "num"),
         _col("mean", "Mean", "num"),
+        _col("se_mean", "SE mean", "num"),
         _col("sd", "SD", "num"),
         _col("median", "Median", "num"),
+        _col("answers", "Answers", "int"),
         _col("pct_agree", "Agree %", "pct"),
+        _col("se_pct_agree", "SE agree %", "pct"),
+        (Column("ci_low", "Agree % CI low", "pct"), lambda c: _pair(c.ci_pct_agree, 0)),
+        (Column("ci_high", "Agree % CI high", "pct"), lambda c: _pair(c.ci_pct_agree, 1)),
         _col("pct_neutral", "Neutral %", "pct"),
+        _col("se_pct_neutral", "SE neutral %", "pct"),
         _col("pct_disagree", "Disagree %", "pct"),
+        _col("se_pct_disagree", "SE disagree %", "pct"),
         (
             Column("acceptance_min", "Item range min %", "pct"),
             lambda c: _pair(c.acceptance_range, 0),
@@ -111,6 +139,14 @@ def _construct_specs(results: Results | None) -> list[Spec]:
         (
             Column("acceptance_max", "Item range max %", "pct"),
             lambda c: _pair(c.acceptance_range, 1),
+        ),
+        (
+            Column("respondents_agreeing", "Respondents agreeing on average", "int"),
+            _respondents("count"),
+        ),
+        (
+            Column("pct_respondents_agreeing", "Respondents agreeing on average %", "pct"),
+            _respondents("pct"),
         ),
     ]
     if results is not None and results.maturity:
@@ -192,16 +228,23 @@ def _acceptance_table(results: Results) -> Table:
     specs: list[Spec] = [
         _col("target", "Target"),
         _col("id", "Id"),
-        _col("successes", "Successes", "int"),
-        _col("n", "n", "int"),
         _col("pct_agree", "Agree %", "pct"),
+        _col("successes", "Agreeing answers", "int"),
+        _col("answers", "Answers", "int"),
+        _col("n", "Respondents", "int"),
         _col("threshold", "Threshold %", "pct"),
+        _col("se", "SE %", "pct"),
+        (Column("ci_low", "CI low %", "pct"), lambda a: _pair(a.ci, 0)),
+        (Column("ci_high", "CI high %", "pct"), lambda a: _pair(a.ci, 1)),
+        _col("statistic", "t", "num"),
+        _col("df", "df", "int"),
         _col("p_value", "p", "p"),
         _col("p_adj", "p adj.", "p"),
-        (Column("ci_wilson_low", "Wilson low (0-1)", "prop"), lambda a: _pair(a.ci_wilson, 0)),
-        (Column("ci_wilson_high", "Wilson high (0-1)", "prop"), lambda a: _pair(a.ci_wilson, 1)),
-        (Column("ci_exact_low", "Exact low (0-1)", "prop"), lambda a: _pair(a.ci_exact, 0)),
-        (Column("ci_exact_high", "Exact high (0-1)", "prop"), lambda a: _pair(a.ci_exact, 1)),
+        _col("method", "Method"),
+        (Column("ci_wilson_low", "Wilson low %", "pct"), lambda a: _pair(a.ci_wilson, 0)),
+        (Column("ci_wilson_high", "Wilson high %", "pct"), lambda a: _pair(a.ci_wilson, 1)),
+        (Column("ci_exact_low", "Exact low %", "pct"), lambda a: _pair(a.ci_exact, 0)),
+        (Column("ci_exact_high", "Exact high %", "pct"), lambda a: _pair(a.ci_exact, 1)),
         _col("meets_threshold", "Meets threshold", "bool"),
         _col("significant", "Significant", "bool"),
         (Column("wilcoxon_mu", "Signed-rank mu", "num"), wilcoxon("mu")),
@@ -209,6 +252,11 @@ def _acceptance_table(results: Results) -> Table:
         (Column("wilcoxon_p", "Signed-rank p", "p"), wilcoxon("p_value")),
     ]
     return _table("acceptance_tests", "Acceptance tests", specs, results.acceptance_tests)
+
+
+def _denominator_df(g: Any) -> float | None:
+    """An F test's denominator df (df is [ndf, ddf]); None for other tests."""
+    return g.df[1] if isinstance(g.df, list) else None
 
 
 def _group_test_tables(results: Results) -> list[Table]:
@@ -220,7 +268,11 @@ def _group_test_tables(results: Results) -> list[Table]:
         _col("level", "Level"),
         _col("test", "Test"),
         _col("statistic", "Statistic", "num"),
-        _col("df", "df", "num"),
+        (Column("df", "df", "num"), lambda g: g.df[0] if isinstance(g.df, list) else g.df),
+        (
+            Column("ddf", "Denominator df", "num"),
+            lambda g: g.df[1] if isinstance(g.df, list) else None,
+        ),
         _col("p_value", "p", "p"),
         _col("p_adj", "p adj.", "p"),
         (Column("effect", "Effect"), effect("name")),

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ipss_survey.instrument import Instrument, Scale
 from ipss_survey.report.format import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_range
+from ipss_survey.report.methods import design_text
 from ipss_survey.report.view import View
 from ipss_survey.results import Results
 
@@ -27,12 +28,14 @@ def results_summary(results: Results) -> list[RenderableType]:
     )
     if d.layout:
         head += f"\nRecognised: {d.layout}"
+    if d.design is not None:
+        head += "\n" + design_text(results).split(";")[0]
     out.append(head)
     table = Table(title="Dimensions", title_justify="left")
     table.add_column("Dimension")
     table.add_column("n", justify="right")
     table.add_column("Mean", justify="right")
-    table.add_column("Agree", justify="right")
+    table.add_column("Agree [95% CI]", justify="right")
     table.add_column("Item range", justify="right")
     if results.maturity:
         table.add_column("Maturity")
@@ -43,7 +46,8 @@ def results_summary(results: Results) -> list[RenderableType]:
             f"{c.id} {c.name}",
             str(c.n),
             fmt_num(c.mean),
-            fmt_pct(c.pct_agree, 0),
+            fmt_pct(c.pct_agree, 0)
+            + (f" [{fmt_range(c.ci_pct_agree, 0).rstrip('%')}]" if c.ci_pct_agree else ""),
             fmt_range(c.acceptance_range, 0),
         ]
         if results.maturity:
@@ -73,7 +77,11 @@ def statistics_table(results: Results) -> RenderableType | None:
     from rich import box
 
     v = View(results)
-    kw = {g.construct: g for g in results.group_tests if g.test == "kruskal-wallis"}
+    kw = {
+        g.construct: g
+        for g in results.group_tests
+        if g.test in ("kruskal-wallis", "design-kruskal-wallis", "design-wilcoxon")
+    }
     alpha, threshold = v.alpha, v.threshold
 
     table = Table(
@@ -113,9 +121,10 @@ def statistics_table(results: Results) -> RenderableType | None:
             else:
                 row.append("-")
         table.add_row(*row)
+    groups = "design-based rank test" if v.design else "Kruskal-Wallis"
     table.caption = (
-        f"Agree: share of respondents whose score is in the agreement range, one-sided exact "
-        f"binomial test; groups: Kruskal-Wallis; p adjusted ({v.p_adjust_name}),"
+        f"Agree: the construct's {v.weighted}pooled acceptance, one-sided t test with "
+        f"respondents as clusters; groups: {groups}; p adjusted ({v.p_adjust_name}),"
         f" alpha {alpha:g}."
     )
     return table

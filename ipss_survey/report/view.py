@@ -82,6 +82,17 @@ class View:
         return self._group_tests.get(construct_id, [])
 
     @property
+    def design(self) -> bool:
+        """Whether the run used a survey design (weights, strata or clusters)."""
+        return self.r.data.design is not None
+
+    @property
+    def weighted(self) -> str:
+        """'weighted ' under a design with weights, else ''; for labels."""
+        d = self.r.data.design
+        return "weighted " if d is not None and d.weights else ""
+
+    @property
     def has_tests(self) -> bool:
         return bool(self.r.acceptance_tests)
 

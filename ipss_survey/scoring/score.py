@@ -15,32 +15,46 @@ import numpy as np
 from ipss_survey.coding import CodedData
 from ipss_survey.coding.questions import QuestionAnswers
 from ipss_survey.instrument import Instrument
+from ipss_survey.scoring.acceptance import Acceptance
 from ipss_survey.scoring.choices import ChoiceSummary, summarise_choices
-from ipss_survey.scoring.constructs import construct_stats
+from ipss_survey.scoring.constructs import RespondentSums, construct_stats
 from ipss_survey.scoring.groups import group_index
 from ipss_survey.scoring.items import item_stats
 from ipss_survey.scoring.summaries import ConstructStats, GroupStats, ItemStats
-from ipss_survey.scoring.tallies import Tallies, tally
+from ipss_survey.scoring.tallies import Tallies, UnitAssignment, tally
+from ipss_survey.scoring.weighted import WeightedSummaries
+from ipss_survey.stats.design import SurveyDesign
+from ipss_survey.stats.design_sums import Units, make_units
 from ipss_survey.warnings import RunWarning, WarningCode
 
 
 @dataclass
 class Scored:
-    """Everything scoring computed, plus the arrays the statistics step works from."""
+    """Everything scoring computed, plus the arrays the statistics step works from.
+
+    ``item_acceptance`` and ``construct_acceptance`` hold each item's and construct's
+    acceptance as an estimate (the share agreeing, its standard error and degrees of freedom)
+    for everyone; ``units`` the survey design's units (None without a design).
+    """
 
     items: list[ItemStats]
     constructs: list[ConstructStats]
     groups: list[GroupStats]
-    tallies: Tallies  # score histograms per construct and group; item moments
+    tallies: Tallies  # score histograms per construct and group; item moments; unit sums
     group_labels: list[str]
     group_index: np.ndarray  # per row: index into group_labels, -1 for no group
     warnings: list[RunWarning] = field(default_factory=list)
     multiple_choice: list[ChoiceSummary] | None = None  # only with such questions
     categories: list[ChoiceSummary] | None = None
+    item_acceptance: list[Acceptance] = field(default_factory=list)
+    construct_acceptance: list[Acceptance] = field(default_factory=list)
+    units: Units | None = None
+    design: SurveyDesign | None = None
 
 
 class _Summaries:
-    """Item and construct statistics of any set of rows (everyone, or one group's row)."""
+    """Item and construct statistics of any set of rows (everyone, or one group's row), with
+    no survey design."""
 
     def __init__(self, instrument: Instrument, tallies: Tallies) -> None:
         self.instrument = instrument
@@ -54,35 +68,72 @@ class _Summaries:
                 tallies.missing_counts[:, j],
             )
 
-    def of(self, row: int | None) -> tuple[list[ItemStats], list[ConstructStats]]:
+    def of(self, row: int | None) -> tuple[list[ItemStats], list[ConstructStats], list[Acceptance]]:
         """Everyone (``row`` None) or the group in tally row ``row``."""
-        items, counts = [], {}
+        items = []
         for item in self.instrument.items:
             c, m = self.per_item[item.code]
             vec = c.sum(axis=0) if row is None else c[row]
-            counts[item.code] = vec
             items.append(item_stats(item, vec, int(m.sum()) if row is None else int(m[row])))
         by_code = {s.code: s for s in items}
-        constructs = []
+        sums = self.tallies.sums
+        assert sums is not None and sums.second is not None
+        constructs, acceptance = [], []
         for ci, con in enumerate(self.instrument.constructs):
             h = self.tallies.histograms[ci]
             hist = None if h is None else (h.values, h.total() if row is None else h.counts[row])
-            constructs.append(construct_stats(con, self.instrument, hist, counts, by_code))
-        return items, constructs
+            pick = slice(None) if row is None else slice(row, row + 1)
+            part = RespondentSums(
+                sums.first[pick, ci].sum(axis=0),
+                sums.second[pick, ci].sum(axis=0),
+                sums.counts[pick, ci].sum(axis=0),
+            )
+            everyone = int(sums.count("responded")[:, ci].sum())
+            stats, acc = construct_stats(con, self.instrument, hist, part, by_code, everyone)
+            constructs.append(stats)
+            acceptance.append(acc)
+        return items, constructs, acceptance
 
 
 def score(coded: CodedData, instrument: Instrument, min_answered: float = 0.5) -> Scored:
-    """Item and construct statistics overall and per group."""
+    """Item and construct statistics overall and per group; weighted and design-based when
+    the data carry a survey design (``coded.design``)."""
     labels, gidx = group_index(coded.groups)
     n_groups = len(labels)
-    tallies = tally(coded, instrument, gidx, n_groups, min_answered)
-    summaries = _Summaries(instrument, tallies)
-    items, constructs = summaries.of(None)
-    groups: list[GroupStats] = []
-    group_sizes = np.bincount(gidx[gidx >= 0], minlength=n_groups) if n_groups else []
+    design = coded.design.design if coded.design is not None else None
+    units = assignment = None
+    if design is not None:
+        slots = (
+            np.where(gidx < 0, n_groups, gidx)
+            if n_groups
+            else np.zeros(coded.codes.shape[0], dtype=np.intp)
+        )
+        units = make_units(design, slots, n_groups + 1)
+        assignment = UnitAssignment(units.of_row, units.slot, design.weights, units.psu is None)
+    tallies = tally(
+        coded,
+        instrument,
+        gidx,
+        n_groups,
+        min_answered,
+        units=assignment,
+        keep_rows=design is not None and n_groups > 0,
+    )
     multiple, categorical = _choice_questions(coded, instrument)
+    group_sizes = np.bincount(gidx[gidx >= 0], minlength=n_groups) if n_groups else []
+    if units is not None:
+        found = WeightedSummaries(instrument, tallies, units).summaries()
+        items, constructs = found.items[-1], found.constructs[-1]
+        item_acc, con_acc = found.item_acceptance[-1], found.construct_acceptance[-1]
+        per_group = [(found.items[g], found.constructs[g]) for g in range(n_groups)]
+    else:
+        summaries = _Summaries(instrument, tallies)
+        items, constructs, con_acc = summaries.of(None)
+        item_acc = []
+        per_group = [summaries.of(g)[:2] for g in range(n_groups)]
+    groups: list[GroupStats] = []
     for g, label in enumerate(labels):
-        g_items, g_constructs = summaries.of(g)
+        g_items, g_constructs = per_group[g]
         in_group = gidx == g
         groups.append(
             GroupStats(
@@ -113,6 +164,10 @@ def score(coded: CodedData, instrument: Instrument, min_answered: float = 0.5) -
         warnings,
         [summarise_choices(a) for a in multiple] if multiple else None,
         [summarise_choices(a) for a in categorical] if categorical else None,
+        item_acceptance=item_acc,
+        construct_acceptance=con_acc,
+        units=units,
+        design=design,
     )
 
 

@@ -14,7 +14,12 @@ from ipss_survey.scoring.choices import ChoiceSummary
 
 @dataclass
 class ItemStats:
-    """Answers to one item as given (reverse-keyed items not flipped, except pct_favourable)."""
+    """Answers to one item as given (reverse-keyed items not flipped, except pct_favourable).
+
+    Each mean and percentage has its standard error beside it (``se_*``, same units): iid
+    without a design, design-based with one; ``counts`` are answers as counted, and
+    ``weighted_counts`` (designs with weights only) their weights' sums.
+    """
 
     code: str
     dimension: str
@@ -22,20 +27,44 @@ class ItemStats:
     text: str
     reverse: bool
     n: int
+    n_weighted: float
     missing: int
     mean: float | None
+    se_mean: float | None
     sd: float | None
     median: float | None
     counts: dict[str, int]
     pct_agree: float | None
+    se_pct_agree: float | None
     pct_neutral: float | None
+    se_pct_neutral: float | None
     pct_disagree: float | None
+    se_pct_disagree: float | None
     pct_favourable: float | None
+    se_pct_favourable: float | None
+    weighted_counts: dict[str, float] | None = field(default=None, metadata=OMIT_NONE)
+
+
+@dataclass
+class RespondentsAgreeing:
+    """Respondents whose score lies in the agreement range (at least the lowest agreement
+    code, or at most the highest where agreement is the bottom of the scale): ``count`` of
+    ``n`` respondents with a score, ``pct`` (weighted with a design) and its ``se_pct``."""
+
+    count: int
+    n: int
+    pct: float | None
+    se_pct: float | None
 
 
 @dataclass
 class ConstructStats:
-    """A dimension or sub-dimension: respondents' scores and pooled acceptance."""
+    """A dimension or sub-dimension: respondents' scores and pooled acceptance.
+
+    ``pct_agree`` is the construct's acceptance: agreeing valid keyed answers over all valid
+    answers to its items (``answers``), its standard error and logit interval ``ci_pct_agree``
+    (percent) treating each respondent (or the design's cluster) as a cluster of answers.
+    """
 
     id: str
     level: str
@@ -43,13 +72,21 @@ class ConstructStats:
     parent: str | None
     items: list[str]
     n: int
+    n_weighted: float
     mean: float | None
+    se_mean: float | None
     sd: float | None
     median: float | None
+    answers: int
     pct_agree: float | None
+    se_pct_agree: float | None
+    ci_pct_agree: list[float] | None
     acceptance_range: list[float] | None
-    pct_neutral: float | None = None
-    pct_disagree: float | None = None
+    pct_neutral: float | None
+    se_pct_neutral: float | None
+    pct_disagree: float | None
+    se_pct_disagree: float | None
+    respondents_agreeing: RespondentsAgreeing | None = field(default=None, metadata=OMIT_NONE)
 
 
 @dataclass

@@ -10,11 +10,18 @@ Rows are visited group by group in blocks, keyed (reverse-keyed items recoded as
 value) with missing answers as zeros; pairwise sums are matrix products within each set of
 items that share constructs, and every construct's (answered, total) key is one product per
 block. All sums are of small integers, so they are exact in float32 blocks and float64 totals.
+
+The pass also sums, per *unit* of rows, what pooled acceptance and a survey design need
+(``ConstructSums``): each respondent's agreeing, neutral and valid answers to every construct
+and their squares. Without a design the units are the groups; with one they are a group's
+rows within one PSU (or one stratum when every row is its own PSU), visited unit by unit, and
+the item codes' weights are summed too (``CodeSums``), so that every weighted estimate and
+its standard error follow from these sums (``stats.design_sums``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,6 +45,7 @@ class ScoreHistogram:
     values: np.ndarray  # (D,) sorted distinct scores
     counts: np.ndarray  # (groups + 1, D) int64
     answered_any: int
+    weights: np.ndarray | None = None  # (groups + 1, D) sums of weights (design runs)
 
     def total(self) -> np.ndarray:
         return self.counts.sum(axis=0)
@@ -71,6 +79,60 @@ class ItemMoments:
         return cov_cor_from_sums(self.n[ix], self.sxy[ix], self.sx[ix], self.sxx[ix])
 
 
+# What ``ConstructSums`` holds for each unit and construct, by position on its last axis.
+# A: the respondent's agreeing keyed answers, E: neutral ones, N: valid answers; scored: 1
+# when the respondent has a score; score: the score (0 without one); agrees: 1 when the score
+# lies in the agreement range (``Scale.agrees_on_average``); responded: 1 when N > 0.
+FIRST = ("A", "E", "N", "scored", "score", "score_sq", "agrees", "responded")
+SECOND = ("AA", "EE", "NN", "AE", "AN", "EN", "scored", "score", "score_sq", "agrees")
+COUNTED = ("responded", "scored", "agrees")
+
+
+@dataclass
+class ConstructSums:
+    """Per unit and construct: sums over the unit's rows of w x ``FIRST`` (``first``, U x C x
+    8), of w^2 x ``SECOND`` (``second``, U x C x 10; None for a clustered design, whose
+    variances need only the first sums) and unweighted counts of ``COUNTED`` (``counts``).
+    Without a design w = 1 and the units are the group slots."""
+
+    first: np.ndarray
+    second: np.ndarray | None
+    counts: np.ndarray
+
+    def get(self, name: str) -> np.ndarray:
+        """(U, C) first-order sums of one quantity."""
+        return self.first[:, :, FIRST.index(name)]
+
+    def get2(self, name: str) -> np.ndarray:
+        """(U, C) second-order sums of one quantity (every row its own PSU)."""
+        if self.second is None:
+            raise ValueError("no second-order sums for a clustered design")
+        return self.second[:, :, SECOND.index(name)]
+
+    def count(self, name: str) -> np.ndarray:
+        return self.counts[:, :, COUNTED.index(name)]
+
+
+@dataclass
+class CodeSums:
+    """Per unit, item and answer code (code - the item's lowest point): the sum of the
+    weights (``w1``), of their squares (``w2``; None for a clustered design) and the count
+    (``counts``, one more slot at the end for missing answers). Design runs only."""
+
+    w1: np.ndarray
+    w2: np.ndarray | None
+    counts: np.ndarray
+
+
+@dataclass
+class RowScores:
+    """Each analysed row's construct score keys (answered x span + total + shift) and
+    agreeing answers, in the rows' own order: the design-based rank tests rank rows."""
+
+    keys: np.ndarray  # (rows, constructs) int32
+    agree: np.ndarray  # (rows, constructs) int16
+
+
 @dataclass
 class Tallies:
     histograms: list[ScoreHistogram | None]  # per construct; None when scales' points differ
@@ -79,6 +141,10 @@ class Tallies:
     # and (groups + 1) x items counts of missing answers; last row: rows without a group.
     code_counts: np.ndarray
     missing_counts: np.ndarray
+    sums: ConstructSums | None = None  # per unit (the group slots without a design)
+    code_sums: CodeSums | None = None  # design runs
+    rows: RowScores | None = None  # only when asked for (design runs with groups)
+    score_keys: list[ScoreKey | None] = field(default_factory=list)  # how ``rows.keys`` read
 
 
 def required_answers(k: int, min_answered: float) -> int:
@@ -145,13 +211,13 @@ def _columns(idx: np.ndarray) -> slice:
     return slice(int(idx[0]), int(idx[-1]) + 1)
 
 
-def _rows_by_group(g_all: np.ndarray, n_slots: int) -> tuple[np.ndarray | None, np.ndarray]:
-    """Rows in group order (None when they already are) and where each group's rows start."""
-    counts = np.bincount(g_all, minlength=n_slots)
+def _rows_by_unit(units: np.ndarray, n_units: int) -> tuple[np.ndarray | None, np.ndarray]:
+    """Rows in unit order (None when they already are) and where each unit's rows start."""
+    counts = np.bincount(units, minlength=n_units)
     bounds = np.concatenate([[0], np.cumsum(counts)])
-    if g_all.size < 2 or bool(np.all(g_all[1:] >= g_all[:-1])):
+    if units.size < 2 or bool(np.all(units[1:] >= units[:-1])):
         return None, bounds
-    return np.argsort(g_all, kind="stable"), bounds
+    return np.argsort(units, kind="stable"), bounds
 
 
 @dataclass
@@ -159,9 +225,16 @@ class _Sums:
     """Every count and sum of the pass, added up over the blocks."""
 
     cells: list[np.ndarray]  # per construct: (groups + 1) x (answered, total) keys
+    weighted_cells: list[np.ndarray] | None  # the same, summing weights (design runs)
     mom: np.ndarray  # 4 x items x items: n, sxy, sx, sxx (pairs within components)
     code_counts: np.ndarray
     missing_counts: np.ndarray
+    first: np.ndarray  # units x constructs x FIRST
+    second: np.ndarray | None  # units x constructs x SECOND
+    counts: np.ndarray  # units x constructs x COUNTED
+    code_w1: np.ndarray | None  # units x items x (width + 1)
+    code_w2: np.ndarray | None
+    code_n: np.ndarray | None
 
 
 @dataclass
@@ -169,37 +242,114 @@ class _Plan:
     """What the pass needs to know of the instrument, worked out once."""
 
     sizes: list[int]  # histogram keys per construct
-    w_cells: np.ndarray  # (2 x items) x constructs: total weights over answered x span weights
+    member: np.ndarray  # items x constructs 0/1 (ftype)
+    x_weight: np.ndarray  # per construct: totals count (0: mixed scales, answers only)
+    m_weight: np.ndarray  # per construct: answered x span
     shift_row: np.ndarray  # per construct, added to each key
+    need: np.ndarray  # per construct: answers needed for a score (a huge number: no score)
+    agree_range: np.ndarray  # 2 x items: keyed codes that agree lie in [lo, hi]
+    neutral_range: np.ndarray  # 2 x items: keyed neutral codes lie in [lo, hi]
+    score_range: np.ndarray  # 2 x constructs: scores that agree on average lie in [lo, hi]
     ftype: type  # float32, or float64 when keys could pass 2^24
     components: list[tuple[Any, slice]]  # (index into items x items, columns)
     sign: np.ndarray
     offset: np.ndarray
+    lows: np.ndarray  # per item: its scale's lowest point
     by_low: list[tuple[int, np.ndarray]]  # items by their scale's lowest point
     code_width: int
     n_slots: int
     k_items: int
+    n_units: int = 0
+    weighted: bool = False
+    second: bool = True  # every row its own PSU (or no design): sums of squares needed
+    keep_rows: bool = False
 
     def empty(self) -> _Sums:
+        n_con = len(self.sizes)
+        width = self.code_width + 1
+        design = self.weighted
         return _Sums(
             [np.zeros((self.n_slots, size), dtype=np.int64) for size in self.sizes],
+            [np.zeros((self.n_slots, size)) for size in self.sizes] if design else None,
             np.zeros((4, self.k_items, self.k_items)),
             np.zeros((self.n_slots, self.k_items, self.code_width), dtype=np.int64),
             np.zeros((self.n_slots, self.k_items), dtype=np.int64),
+            np.zeros((self.n_units, n_con, len(FIRST))),
+            np.zeros((self.n_units, n_con, len(SECOND))) if self.second else None,
+            np.zeros((self.n_units, n_con, len(COUNTED)), dtype=np.int64),
+            np.zeros((self.n_units, self.k_items, width)) if design else None,
+            np.zeros((self.n_units, self.k_items, width)) if design and self.second else None,
+            np.zeros((self.n_units, self.k_items, width), dtype=np.int64) if design else None,
+        )
+
+
+@dataclass
+class _Block:
+    """One block of rows, all of one group slot, in unit order."""
+
+    slot: int
+    start: int
+    stop: int
+
+
+def _code_counts(plan: _Plan, out: _Sums, gi: int, block: np.ndarray, present: np.ndarray):
+    """Unweighted counts of each answer code and of missing answers, for one group slot."""
+    out.missing_counts[gi] += block.shape[0] - present.sum(axis=0)
+    hit: np.ndarray | None = None
+    for lo, items in plan.by_low:
+        part = block if len(plan.by_low) == 1 else block[:, items]
+        if hit is None or hit.shape != part.shape:
+            hit = np.empty(part.shape, dtype=bool)
+        for v in range(plan.code_width):
+            np.equal(part, lo + v, out=hit)
+            counted = np.add.reduce(hit.view(np.uint8), axis=0, dtype=np.int32)
+            out.code_counts[gi, items, v] += counted
+
+
+def _code_sums(
+    plan: _Plan,
+    out: _Sums,
+    block: np.ndarray,
+    present: np.ndarray,
+    seg: np.ndarray,
+    seg_units: np.ndarray,
+    w: np.ndarray,
+) -> None:
+    """Per unit, item and code: the count, and the sums of w and w^2 (design runs)."""
+    k, width = plan.k_items, plan.code_width + 1
+    idx = block.astype(np.int16) - plan.lows[None, :]
+    np.copyto(idx, plan.code_width, where=~present)  # the missing slot
+    local = np.repeat(np.arange(seg_units.size), np.diff(np.append(seg, block.shape[0])))
+    key = (local[:, None] * k + np.arange(k)[None, :]) * width + idx
+    n_bins = seg_units.size * k * width
+    flat = key.ravel()
+    shape = (seg_units.size, k, width)
+    out.code_n[seg_units] += np.bincount(flat, minlength=n_bins).reshape(shape)
+    wk = np.repeat(w, k)
+    out.code_w1[seg_units] += np.bincount(flat, weights=wk, minlength=n_bins).reshape(shape)
+    if out.code_w2 is not None:
+        out.code_w2[seg_units] += np.bincount(flat, weights=wk * wk, minlength=n_bins).reshape(
+            shape
         )
 
 
 def _run_blocks(
-    plan: _Plan, codes: np.ndarray, order: np.ndarray | None, tasks: list[tuple[int, int, int]]
+    plan: _Plan,
+    codes: np.ndarray,
+    order: np.ndarray | None,
+    blocks: list[_Block],
+    units_sorted: np.ndarray | None,
+    weights: np.ndarray | None,
+    rows_out: RowScores | None,
 ) -> _Sums:
-    """Counts and sums over blocks (group, first row, end row) of rows in group order."""
+    """Counts and sums over blocks of rows in unit order (each block in one group slot)."""
     out = plan.empty()
     n_mom, sxy, sx, sxx = out.mom
-    k_items = plan.k_items
-    hit: np.ndarray | None = None
-    for gi, start, stop in tasks:
-        block = codes[start:stop] if order is None else codes[order[start:stop]]
-        r = block.shape[0]
+    ft = plan.ftype
+    for b in blocks:
+        gi, start, stop = b.slot, b.start, b.stop
+        rows = slice(start, stop) if order is None else order[start:stop]
+        block = codes[rows]
         present = block != MISSING
         m = present.astype(np.float32)
         x = block.astype(np.float32)
@@ -212,23 +362,93 @@ def _run_blocks(
             sx[ix] += xc.T @ mc
             n_mom[ix] += mc.T @ mc
             sxx[ix] += np.square(xc).T @ mc
-        out.missing_counts[gi] += r - present.sum(axis=0)
-        for lo, items in plan.by_low:
-            part = block if len(plan.by_low) == 1 else block[:, items]
-            if hit is None or hit.shape != part.shape:
-                hit = np.empty(part.shape, dtype=bool)
-            for v in range(plan.code_width):
-                np.equal(part, lo + v, out=hit)
-                out.code_counts[gi, items, v] += np.add.reduce(
-                    hit.view(np.uint8), axis=0, dtype=np.int32
-                )
-        keys = x.astype(plan.ftype, copy=False) @ plan.w_cells[:k_items]
-        keys += m.astype(plan.ftype, copy=False) @ plan.w_cells[k_items:]
-        key = keys.astype(np.int32).T.copy()  # constructs x rows: answered x span + total
-        key += plan.shift_row[:, None]
+        units = None if units_sorted is None else units_sorted[start:stop]
+        if units is None or units[0] == units[-1]:
+            seg = np.zeros(1, dtype=np.intp)
+            seg_units = np.array([gi if units is None else units[0]], dtype=np.intp)
+        else:
+            seg = np.flatnonzero(np.concatenate([[True], units[1:] != units[:-1]]))
+            seg_units = units[seg]
+        w = None if weights is None else weights[rows]
+        if plan.weighted:
+            _code_sums(plan, out, block, present, seg, seg_units, w)
+        else:
+            _code_counts(plan, out, gi, block, present)
+        answered = m.astype(ft, copy=False) @ plan.member
+        total = x.astype(ft, copy=False) @ plan.member
+        keys = answered * plan.m_weight + total * plan.x_weight
+        key = keys.astype(np.int32)
+        key += plan.shift_row[None, :]
+        key_t = key.T.copy()  # constructs x rows
         for ci, size in enumerate(plan.sizes):
-            out.cells[ci][gi] += np.bincount(key[ci], minlength=size)
+            out.cells[ci][gi] += np.bincount(key_t[ci], minlength=size)
+            if out.weighted_cells is not None:
+                out.weighted_cells[ci][gi] += np.bincount(key_t[ci], weights=w, minlength=size)
+        _construct_sums(plan, out, x, present, answered, total, seg, seg_units, w)
+        if rows_out is not None:
+            rows_out.keys[rows] = key
+            agree = _in_range(x, present, plan.agree_range).astype(ft) @ plan.member
+            rows_out.agree[rows] = agree.astype(np.int16)
     return out
+
+
+def _in_range(x: np.ndarray, present: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Answered cells whose keyed code lies in [lo, hi] (per item)."""
+    return (x >= bounds[0]) & (x <= bounds[1]) & present
+
+
+def _construct_sums(
+    plan: _Plan,
+    out: _Sums,
+    x: np.ndarray,
+    present: np.ndarray,
+    answered: np.ndarray,
+    total: np.ndarray,
+    seg: np.ndarray,
+    seg_units: np.ndarray,
+    w: np.ndarray | None,
+) -> None:
+    """Each respondent's agreeing, neutral and valid answers, score and whether it agrees on
+    average, summed over the block's units (weighted, squared, counted)."""
+    ft = plan.ftype
+    n_agree = (_in_range(x, present, plan.agree_range).astype(ft) @ plan.member).astype(np.float64)
+    n_neutral = (_in_range(x, present, plan.neutral_range).astype(ft) @ plan.member).astype(
+        np.float64
+    )
+    n_valid = answered.astype(np.float64)
+    scored = n_valid >= plan.need
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(scored, total / np.maximum(n_valid, 1.0), 0.0)
+    agrees = scored & (score >= plan.score_range[0]) & (score <= plan.score_range[1])
+    responded = n_valid > 0
+    sc, ag, rp = (v.astype(np.float64) for v in (scored, agrees, responded))
+    first = np.stack(
+        [n_agree, n_neutral, n_valid, sc, score, score * score, ag, rp], axis=-1
+    )  # rows x constructs x FIRST
+    counted = np.stack([rp, sc, ag], axis=-1)
+    if out.second is not None:
+        second = np.stack(
+            [
+                n_agree * n_agree,
+                n_neutral * n_neutral,
+                n_valid * n_valid,
+                n_agree * n_neutral,
+                n_agree * n_valid,
+                n_neutral * n_valid,
+                sc,
+                score,
+                score * score,
+                ag,
+            ],
+            axis=-1,
+        )
+        if w is not None:
+            second *= (w * w)[:, None, None]
+        out.second[seg_units] += np.add.reduceat(second, seg, axis=0)
+    if w is not None:
+        first *= w[:, None, None]
+    out.first[seg_units] += np.add.reduceat(first, seg, axis=0)
+    out.counts[seg_units] += np.add.reduceat(counted, seg, axis=0).astype(np.int64)
 
 
 def tally(
@@ -238,15 +458,19 @@ def tally(
     n_groups: int,
     min_answered: float = 0.5,
     block_rows: int = BLOCK_ROWS,
+    units: UnitAssignment | None = None,
+    keep_rows: bool = False,
 ) -> Tallies:
-    """Score histograms per construct and group, and item moments, in one pass.
+    """Score histograms per construct and group, item moments and unit sums, in one pass.
 
-    Rows are visited group by group (a stable sort of row numbers, gathered a block at a
-    time), so every count of a block belongs to one group and needs no per-cell group key.
-    A respondent's (answered, total) pair for each construct is one number, answered x span
-    + total + shift, from one matrix product per block; its histogram is one bincount.
+    Rows are visited unit by unit (a stable sort of row numbers, gathered a block at a time),
+    so every count of a block belongs to one group and needs no per-cell group key. A
+    respondent's (answered, total) pair for each construct is one number, answered x span +
+    total + shift, from one matrix product per block; its histogram is one bincount.
     (Two threads sharing the blocks were measured no faster: the many small numpy steps
     hold the GIL.) ``block_rows`` bounds the rows of a block (tests use small blocks).
+    ``units`` is the survey design's units and weights (None: no design, the units are the
+    group slots); ``keep_rows`` keeps each row's score key (``Tallies.rows``).
     """
     k_items = len(instrument.items)
     n_rows = coded.codes.shape[0]
@@ -256,21 +480,50 @@ def tally(
         if n_groups
         else np.zeros(n_rows, dtype=np.intp)
     )
-    order, bounds = _rows_by_group(g_all, plan.n_slots)
+    if units is None:
+        of_row, unit_slot, weights = g_all, np.arange(plan.n_slots), None
+        plan.n_units = plan.n_slots
+    else:
+        of_row, unit_slot, weights = units.of_row, units.slot, units.weights
+        plan.n_units = int(unit_slot.size)
+        plan.weighted = True
+        plan.second = units.rows_are_psus
+    order, bounds = _rows_by_unit(of_row, plan.n_units)
     rows_cap = _rows_cap(instrument, block_rows)
-    tasks = [
-        (gi, start, min(start + rows_cap, int(bounds[gi + 1])))
-        for gi in range(plan.n_slots)
-        for start in range(int(bounds[gi]), int(bounds[gi + 1]), rows_cap)
-    ]
-    sums = _run_blocks(plan, coded.codes, order, tasks)
+    slot_bounds = np.searchsorted(unit_slot, np.arange(plan.n_slots + 1), side="left")
+    blocks = []
+    for gi in range(plan.n_slots):
+        lo, hi = int(bounds[slot_bounds[gi]]), int(bounds[slot_bounds[gi + 1]])
+        blocks += [_Block(gi, s, min(s + rows_cap, hi)) for s in range(lo, hi, rows_cap)]
+    units_sorted = None
+    if units is not None:
+        units_sorted = of_row if order is None else of_row[order]
+    rows_out = None
+    if keep_rows:
+        n_con = len(instrument.constructs)
+        rows_out = RowScores(
+            np.zeros((n_rows, n_con), dtype=np.int32), np.zeros((n_rows, n_con), dtype=np.int16)
+        )
+    sums = _run_blocks(plan, coded.codes, order, blocks, units_sorted, weights, rows_out)
+    if units is not None:  # unweighted counts per group slot from the units'
+        per_slot = np.zeros((plan.n_slots, k_items, plan.code_width + 1), dtype=np.int64)
+        np.add.at(per_slot, unit_slot, sums.code_n)
+        sums.code_counts = per_slot[:, :, : plan.code_width].copy()
+        sums.missing_counts = per_slot[:, :, plan.code_width].copy()
     # Pairs of items in different components are never summed: NaN marks them unused.
     unused = np.ones((k_items, k_items), dtype=bool)
     for ix, _ in plan.components:
         unused[ix] = False
     sums.mom[:, unused] = np.nan
     histograms = [
-        None if key is None else _histogram(sums.cells[ci], key, plan.n_slots)
+        None
+        if key is None
+        else _histogram(
+            sums.cells[ci],
+            key,
+            plan.n_slots,
+            None if sums.weighted_cells is None else sums.weighted_cells[ci],
+        )
         for ci, key in enumerate(keys)
     ]
     n_mom, sxy, sx, sxx = sums.mom
@@ -279,11 +532,28 @@ def tally(
         ItemMoments(n_mom, sxy, sx, sxx),
         code_counts=sums.code_counts,
         missing_counts=sums.missing_counts,
+        sums=ConstructSums(sums.first, sums.second, sums.counts),
+        code_sums=None
+        if sums.code_w1 is None or sums.code_n is None
+        else CodeSums(sums.code_w1, sums.code_w2, sums.code_n),
+        rows=rows_out,
+        score_keys=keys,
     )
 
 
 @dataclass(frozen=True)
-class _ScoreKey:
+class UnitAssignment:
+    """A survey design's units for the pass: each row's unit (units ordered by group slot),
+    each unit's slot, the rows' weights, and whether every row is its own PSU."""
+
+    of_row: np.ndarray
+    slot: np.ndarray
+    weights: np.ndarray
+    rows_are_psus: bool
+
+
+@dataclass(frozen=True)
+class ScoreKey:
     """How one construct's (answered, total) pairs are numbered: answered x span + total + shift."""
 
     k: int  # items
@@ -291,17 +561,47 @@ class _ScoreKey:
     shift: int  # added to totals so the lowest possible one is 0
     span: int  # possible totals
 
+    def decode(self, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(answered, total) of keys."""
+        answered, rest = np.divmod(key, self.span)
+        return answered, rest - self.shift
+
+
+NO_SCORE = 1 << 30  # "answers needed" of a construct without a score
+
+
+def _keyed_range(codes: tuple[int, ...], points: tuple[int, ...]) -> tuple[float, float]:
+    """[lo, hi] holding exactly ``codes`` among ``points`` (an empty range for none)."""
+    if not codes:
+        return (np.inf, -np.inf)
+    lo, hi = min(codes), max(codes)
+    if {p for p in points if lo <= p <= hi} != set(codes):
+        raise ValueError("agreement and neutral codes must be a run of the scale's points")
+    return (float(lo), float(hi))
+
+
+def _score_range(instrument: Instrument, con: Any) -> tuple[float, float]:
+    """Scores that agree on average: at least the lowest agreement code (agreement the top of
+    the scale), at most the highest (the bottom); none without a shared scale at one end."""
+    scale = instrument.shared_scale(con)
+    if scale is None or scale.agree_side is None:
+        return (np.inf, -np.inf)
+    if scale.agree_side == "high":
+        return (float(min(scale.agree)), np.inf)
+    return (-np.inf, float(max(scale.agree)))
+
 
 def _plan(
     instrument: Instrument, n_groups: int, min_answered: float
-) -> tuple[list[_ScoreKey | None], _Plan]:
+) -> tuple[list[ScoreKey | None], _Plan]:
     """The numbering of each construct's keys (None: no score), and the pass's plan."""
     w = construct_membership(instrument)
     n_con = len(instrument.constructs)
-    keys: list[_ScoreKey | None] = []
+    keys: list[ScoreKey | None] = []
     x_weight = np.ones(n_con)  # per construct: totals count (0: mixed scales, answers only)
     m_weight = np.ones(n_con)  # answered x span
     shifts = np.zeros(n_con)
+    need = np.full(n_con, float(NO_SCORE))
     for ci, con in enumerate(instrument.constructs):
         points = instrument.shared_points(con)
         k = len(con.items)
@@ -312,8 +612,9 @@ def _plan(
         low, high = min(points), max(points)
         shift = max(0, -k * low)
         span = k * max(high, 0) + shift + 1  # possible totals: -shift .. k * high
-        keys.append(_ScoreKey(k, required_answers(k, min_answered), shift, span))
+        keys.append(ScoreKey(k, required_answers(k, min_answered), shift, span))
         m_weight[ci], shifts[ci] = span, shift
+        need[ci] = required_answers(k, min_answered)
     sizes = [
         len(con.items) + 1 if key is None else (key.k + 1) * key.span
         for con, key in zip(instrument.constructs, keys, strict=True)
@@ -322,14 +623,25 @@ def _plan(
     ftype = np.float64 if max(sizes, default=0) >= 1 << 24 else np.float32
     lows = np.array([it.scale.low for it in instrument.items], dtype=np.int64)
     sign, offset = (v.astype(np.float32) for v in _keying(instrument))
+    agree = [_keyed_range(it.scale.agree, it.scale.points) for it in instrument.items]
+    neutral = [_keyed_range(it.scale.neutral, it.scale.points) for it in instrument.items]
     plan = _Plan(
         sizes=sizes,
-        w_cells=np.concatenate([w * x_weight, w * m_weight]).astype(ftype),
+        member=w.astype(ftype),
+        x_weight=x_weight.astype(ftype),
+        m_weight=m_weight.astype(ftype),
         shift_row=shifts.astype(np.int32),
+        need=need,
+        agree_range=np.array(agree, dtype=np.float32).T,
+        neutral_range=np.array(neutral, dtype=np.float32).T,
+        score_range=np.array(
+            [_score_range(instrument, con) for con in instrument.constructs], dtype=np.float64
+        ).T.reshape(2, n_con),
         ftype=ftype,
         components=[((cols, cols), cols) for cols in map(_columns, item_components(instrument))],
         sign=sign,
         offset=offset,
+        lows=lows.astype(np.int16),
         by_low=[(lo, np.flatnonzero(lows == lo)) for lo in np.unique(lows).tolist()],
         code_width=max(it.scale.high - it.scale.low + 1 for it in instrument.items),
         n_slots=n_groups + 1,
@@ -338,7 +650,9 @@ def _plan(
     return keys, plan
 
 
-def _histogram(cells: np.ndarray, key: _ScoreKey, n_slots: int) -> ScoreHistogram:
+def _histogram(
+    cells: np.ndarray, key: ScoreKey, n_slots: int, weighted: np.ndarray | None = None
+) -> ScoreHistogram:
     """One construct's scores per group from its (answered, total) counts."""
     grid = cells.reshape(n_slots, key.k + 1, key.span)
     answered_any = int(grid[:, 1:, :].sum())
@@ -351,4 +665,9 @@ def _histogram(cells: np.ndarray, key: _ScoreKey, n_slots: int) -> ScoreHistogra
     flat = grid.reshape(n_slots, -1)[:, used]
     counts = np.zeros((n_slots, values.size), dtype=np.int64)
     np.add.at(counts.T, inverse.ravel(), flat.T)
-    return ScoreHistogram(values, counts, answered_any)
+    weights = None
+    if weighted is not None:
+        wflat = weighted.reshape(n_slots, -1)[:, used]
+        weights = np.zeros((n_slots, values.size))
+        np.add.at(weights.T, inverse.ravel(), wflat.T)
+    return ScoreHistogram(values, counts, answered_any, weights)

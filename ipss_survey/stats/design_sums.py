@@ -91,6 +91,22 @@ def make_units(design: SurveyDesign, slots: np.ndarray, n_slots: int) -> Units:
     )
 
 
+def single_stratum_units(n_slots: int, rows_per_slot: np.ndarray) -> Units:
+    """The units of a sample without a design: each group slot one unit of rows that are
+    their own PSUs, in one stratum (R: ``svydesign(ids = ~1)``)."""
+    rows = np.asarray(rows_per_slot, dtype=np.int64)
+    return Units(
+        of_row=np.zeros(0, dtype=np.intp),
+        slot=np.arange(n_slots, dtype=np.intp),
+        stratum=np.zeros(n_slots, dtype=np.intp),
+        psu=None,
+        rows=rows,
+        n_slots=n_slots,
+        psu_count=np.array([int(rows.sum())]),
+        lonely_psu="fail",
+    )
+
+
 def _bin_sums(index: np.ndarray, values: np.ndarray, n_bins: int) -> np.ndarray:
     """Sums of the rows of ``values`` (U, K) by ``index`` (U,): (n_bins, K)."""
     out = np.zeros((n_bins, values.shape[1]))

@@ -76,7 +76,7 @@ class GroupTest:
 
     test: str
     statistic: float | None
-    df: int | None
+    df: int | list[float] | None  # [ndf, ddf] for F tests
     p_value: float | None
     effect: Effect | None
     method: str

@@ -236,9 +236,42 @@ def _proportion(
     notes: list[Note],
 ) -> SurveyProportion:
     """The logit interval and the t test of one proportion, as svyciprop(method = "logit")."""
-    from scipy.special import expit, logit, stdtr, stdtrit
-
     se = _se(var, notes)
+    return proportion_test(p, se, df, p0, level, n, respondents, notes)
+
+
+def logit_interval(p: float, se: float, df: int, level: float = CI_LEVEL) -> tuple[float, float]:
+    """The logit-scale interval of a proportion p with standard error se on df degrees of
+    freedom: expit(logit(p) -/+ t se / (p (1 - p))), t the (1 + level)/2 quantile of t(df);
+    needs 0 < p < 1, se > 0 and df > 0.
+
+    R: ``svyciprop(~x, design, method = "logit")`` (``confint`` of its glm on the logit scale).
+
+    References
+    ----------
+    Korn & Graubard (1998); Lumley (2010), sec. 2.3.
+    """
+    from scipy.special import expit, logit, stdtrit
+
+    half = float(stdtrit(df, 1.0 - (1.0 - level) / 2.0)) * se / (p * (1.0 - p))
+    centre = float(logit(p))
+    return (float(expit(centre - half)), float(expit(centre + half)))
+
+
+def proportion_test(
+    p: float,
+    se: float | None,
+    df: int,
+    p0: float,
+    level: float,
+    n: int,
+    respondents: int,
+    notes: list[Note],
+) -> SurveyProportion:
+    """A proportion's logit interval and one-sided t test of p <= p0 from its estimate,
+    standard error and degrees of freedom (``survey_proportions``)."""
+    from scipy.special import stdtr
+
     ci = statistic = p_value = None
     if df <= 0:
         notes.append(
@@ -255,9 +288,7 @@ def _proportion(
         if se is not None:
             notes.append(Note(NoteCode.NO_VARIANCE, "standard error zero: no interval"))
     else:
-        half = float(stdtrit(df, 1.0 - (1.0 - level) / 2.0)) * se / (p * (1.0 - p))
-        centre = float(logit(p))
-        ci = (float(expit(centre - half)), float(expit(centre + half)))
+        ci = logit_interval(p, se, df, level)
         statistic = (p - p0) / se
         p_value = float(stdtr(df, -statistic))
     return SurveyProportion(p, se, ci, p0, statistic, p_value, df, n, respondents, level, notes)

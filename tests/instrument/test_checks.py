@@ -32,14 +32,14 @@ def test_agreement_in_the_middle_of_the_scale_is_named():
         _instrument(
             "  points: [1, 2, 3, 4, 5]\n"
             "  labels: {1: Never, 2: Rarely, 3: Sometimes, 4: Often, 5: Always}\n"
-            "  agree: [2, 4]\n"
+            "  agree: [2, 3]\n"
         ),
         "t.yaml",
     )
     advice = check_instrument(inst)
     assert [a.code for a in advice] == ["agree_not_at_end"]
     assert advice[0].items == ("A1", "A2")
-    assert "[2, 4]" in advice[0].message and "A1, A2" in advice[0].message
+    assert "[2, 3]" in advice[0].message and "A1, A2" in advice[0].message
 
 
 def test_agreement_at_the_top_with_strongly_agree_at_the_bottom_looks_reversed():

@@ -134,8 +134,10 @@ def test_item_binomial_tests_match_binom_test(bfi):
         got = next(a for a in bfi["acceptance_tests"] if a["target"] == "item" and a["id"] == code)
         assert (got["successes"], got["n"]) == (case["successes"], case["n"])
         assert got["p_value"] == pytest.approx(case["p_value"], rel=TOL, abs=1e-300)
-        assert got["ci_exact"] == pytest.approx(case["ci_exact"], rel=TOL)
-        assert got["ci_wilson"] == pytest.approx(case["ci_wilson"], rel=TOL)
+        # results.json holds intervals of percentages in percent (schema 2)
+        assert got["ci_exact"] == pytest.approx([100 * v for v in case["ci_exact"]], rel=TOL)
+        assert got["ci_wilson"] == pytest.approx([100 * v for v in case["ci_wilson"]], rel=TOL)
+        assert got["ci"] == got["ci_wilson"]
 
 
 def test_item_p_adjust_is_holm_over_items(bfi):
@@ -196,23 +198,50 @@ def test_group_tests_by_education_match_pairwise_wilcox_test(bfi_education, cons
     assert [p["p_adj"] for p in kw["pairwise"]] == pytest.approx(pw["p_adj"], rel=TOL)
 
 
+def _survey_case(construct: str) -> dict:
+    return by(ref("survey")["bfi"]["constructs"], "construct", construct)
+
+
+@pytest.mark.parametrize("construct", ["A", "C", "E", "N", "O"])
+def test_construct_acceptance_matches_svyciprop_on_long_data(bfi, construct):
+    """svydesign(ids = ~respondent, data = long): svyciprop(logit), SE(svymean), degf, and
+    the t test against 50% (tests/reference/survey.R). The estimate is compared with
+    svymean's: svyciprop's comes from a glm fit, within about 1e-9 of it."""
+    case = _survey_case(construct)
+    con = by(bfi["constructs"], "id", construct)
+    test = by([a for a in bfi["acceptance_tests"] if a["target"] == "construct"], "id", construct)
+    overall = case["overall"]
+    assert con["pct_agree"] == pytest.approx(100 * overall["mean"], rel=1e-9)
+    assert con["answers"] == overall["n"] == test["answers"]
+    assert test["n"] == case["respondents"] and test["df"] == case["df"]
+    assert con["se_pct_agree"] == pytest.approx(100 * overall["se"], rel=TOL)
+    assert con["ci_pct_agree"] == pytest.approx([100 * v for v in overall["ci"]], rel=TOL)
+    assert test["pct_agree"] == con["pct_agree"] and test["ci"] == con["ci_pct_agree"]
+    at_half = next(t for t in overall["tests"] if t["p0"] == 0.5)
+    assert test["statistic"] == pytest.approx(at_half["t"], rel=TOL)
+    assert test["p_value"] == pytest.approx(at_half["p_value"], rel=TOL, abs=1e-300)
+
+
 @pytest.mark.parametrize("grouping", ["gender", "education"])
-def test_agreement_by_group_matches_chisq_test(bfi, bfi_education, grouping):
+@pytest.mark.parametrize("construct", ["A", "C", "E", "N", "O"])
+def test_group_acceptance_matches_svyby_and_svychisq(bfi, bfi_education, grouping, construct):
+    """Per group: svyby(svyciprop) on the long design (the whole design's clusters, the
+    group's own df); between groups: svychisq(~agree + group, statistic = "F")."""
     res = {"gender": bfi, "education": bfi_education}[grouping]
-    for case in ref("group_tests")["agreement_tests"]:
-        if case["dataset"] != "bfi" or case["grouping"] != grouping:
-            continue
-        got = next(
-            g
-            for g in res["group_tests"]
-            if g["construct"] == case["construct"] and g["test"] in ("chi-square", "fisher-exact")
-        )
-        if got["test"] == "chi-square":
-            assert got["statistic"] == pytest.approx(case["chisq"]["statistic"], rel=TOL)
-            assert got["p_value"] == pytest.approx(case["chisq"]["p_value"], rel=TOL)
-            assert got["method"] == case["chisq"]["method"]
-        else:  # 2 x 2 (gender): Fisher's exact test
-            assert got["p_value"] == pytest.approx(case["fisher_p_value"], rel=TOL)
+    case = _survey_case(construct)
+    for ref_group in case[grouping]:
+        group = by(res["groups"], "group", ref_group["group"])
+        con = by(group["constructs"], "id", construct)
+        assert con["pct_agree"] == pytest.approx(100 * ref_group["mean"], rel=1e-9)
+        assert con["se_pct_agree"] == pytest.approx(100 * ref_group["se"], rel=TOL)
+        assert con["ci_pct_agree"] == pytest.approx([100 * v for v in ref_group["ci"]], rel=TOL)
+    rs = next(
+        g for g in res["group_tests"] if g["construct"] == construct and g["test"] == "rao-scott"
+    )
+    chisq = case[f"chisq_{grouping}"]
+    assert rs["statistic"] == pytest.approx(chisq["F"], rel=TOL)
+    assert rs["df"] == pytest.approx([chisq["ndf"], chisq["ddf"]], rel=TOL)
+    assert rs["p_value"] == pytest.approx(chisq["p_value"], rel=TOL, abs=1e-300)
 
 
 def test_tai_by_study_matches_kruskal_test(tai):

@@ -120,7 +120,7 @@ def test_acceptance_points_and_threshold_line(managers):
     assert not [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
 
 
-def test_acceptance_intervals_are_results_wilson_intervals(managers):
+def test_acceptance_intervals_are_the_tests_intervals(managers):
     res = managers
     codes = _codes(res, "ELE")
     ax = acceptance_chart(res, "item", codes)
@@ -129,9 +129,10 @@ def test_acceptance_intervals_are_results_wilson_intervals(managers):
     tests = {t.id: t for t in res.acceptance_tests if t.target == "item"}
     assert len(segments) == len(codes)
     for seg, code in zip(segments, codes, strict=True):
-        lo, hi = tests[code].ci_wilson
-        assert seg[0][0] == pytest.approx(100 * lo)
-        assert seg[1][0] == pytest.approx(100 * hi)
+        lo, hi = tests[code].ci  # percent; for items without a design, Wilson's
+        assert tests[code].ci == tests[code].ci_wilson
+        assert seg[0][0] == pytest.approx(lo)
+        assert seg[1][0] == pytest.approx(hi)
     filled = [ln for ln in ax.lines if ln.get_gid() == "acceptance-significant"]
     open_ = [ln for ln in ax.lines if ln.get_gid() == "acceptance-not-significant"]
     n_sig = sum(tests[c].significant for c in codes)
@@ -139,14 +140,19 @@ def test_acceptance_intervals_are_results_wilson_intervals(managers):
     assert sum(len(ln.get_xdata()) for ln in open_) == len(codes) - n_sig
 
 
-def test_construct_acceptance_plots_the_tests_own_proportion(dtcaf):
+def test_construct_acceptance_plots_the_one_acceptance_figure(dtcaf):
     res = dtcaf
     dims = [c for c in res.constructs if c.level == "dimension"]
     ax = acceptance_chart(res, "construct")
     xs, _ = _points(ax)
     tests = {t.id: t for t in res.acceptance_tests if t.target == "construct"}
+    # the point is the pooled acceptance of the dimensions table, and its interval theirs
+    assert xs == pytest.approx([d.pct_agree for d in dims])
     assert xs == pytest.approx([tests[d.id].pct_agree for d in dims])
-    assert "Respondents agreeing" in ax.get_xlabel()
+    (errbar,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    segments = errbar.lines[2][0].get_segments()
+    assert [s[0][0] for s in segments] == pytest.approx([d.ci_pct_agree[0] for d in dims])
+    assert "pooled" in ax.get_xlabel() and "Respondents agreeing" not in ax.get_xlabel()
 
 
 def test_maturity_bars_end_at_the_dimension_means(dtcaf):
@@ -286,11 +292,20 @@ def test_missing_statistics_do_not_break_charts(mini, mini_csv):
         parent=None,
         items=[],
         n=0,
+        n_weighted=0.0,
         mean=None,
+        se_mean=None,
         sd=None,
         median=None,
+        answers=0,
         pct_agree=None,
+        se_pct_agree=None,
+        ci_pct_agree=None,
         acceptance_range=None,
+        pct_neutral=None,
+        se_pct_neutral=None,
+        pct_disagree=None,
+        se_pct_disagree=None,
     )
     res = replace(res, constructs=[*res.constructs, empty])
     ax = maturity_chart(res)

@@ -33,7 +33,7 @@ def test_headline_table_per_dimension(dtcaf):
     dtcaf = without_stats(dtcaf)
     md = markdown_summary(dtcaf)
     rows = _table(md)
-    assert rows[0] == ["Dimension", "n", "Mean", "Agree %", "Item range", "Maturity"]
+    assert rows[0] == ["Dimension", "n", "Mean", "Agree %", "95% CI", "Item range", "Maturity"]
     body = rows[2:]
     dims = [c for c in dtcaf.constructs if c.level == "dimension"]
     assert len(body) == len(dims) == 6
@@ -44,6 +44,7 @@ def test_headline_table_per_dimension(dtcaf):
             str(c.n),
             f"{c.mean:.2f}",
             f"{c.pct_agree:.1f}%",
+            f"{c.ci_pct_agree[0]:.1f}-{c.ci_pct_agree[1]:.1f}%",
             f"{c.acceptance_range[0]:.1f}-{c.acceptance_range[1]:.1f}%",
             f"{m.level} {m.label}",
         ]
@@ -67,8 +68,8 @@ def test_significance_and_group_differences_when_present(dtcaf):
         "n",
         "Mean",
         "Agree %",
+        "95% CI",
         "Item range",
-        "Agreeing resp. %",
         "p adj.",
         "Above threshold",
         "Alpha",
@@ -76,7 +77,9 @@ def test_significance_and_group_differences_when_present(dtcaf):
     ]
     lea = rows[2]
     test = next(t for t in res.acceptance_tests if t.target == "construct" and t.id == "LEA")
-    assert lea[5] == f"{test.pct_agree:.1f}%"
+    # one acceptance figure: the test's is the table's, with its interval
+    assert lea[3] == f"{test.pct_agree:.1f}%"
+    assert lea[4] == f"{test.ci[0]:.1f}-{test.ci[1]:.1f}%"
     assert lea[7] == ("yes" if test.significant else "no")
     rel = next(r for r in res.reliability if r.construct == "LEA")
     assert lea[8] == f"{rel.alpha:.2f}"

@@ -100,7 +100,8 @@ def test_statistics_sheets_follow_the_contract(dtcaf):
     tests = _rows(wb["Acceptance tests"])
     assert len(tests) == len(res.acceptance_tests)
     first = res.acceptance_tests[0]
-    assert tests[0]["Wilson low (0-1)"] == pytest.approx(first.ci_wilson[0], rel=1e-15)
+    assert tests[0]["Wilson low %"] == pytest.approx(first.ci_wilson[0], rel=1e-15)
+    assert tests[0]["CI low %"] == pytest.approx(first.ci[0], rel=1e-15)
     assert tests[0]["Significant"] is first.significant
     assert len(_rows(wb["Reliability"])) == len(res.reliability)
     low = res.reliability[0].alpha_ci[0]
@@ -172,7 +173,7 @@ def test_the_package_is_well_formed_spreadsheetml(dtcaf):
     sheets = book.findall("m:sheets/m:sheet", ns)
     filters = book.findall("m:definedNames/m:definedName", ns)
     assert len(filters) == len(sheets) == 12
-    assert filters[1].text == "'Items'!$A$1:$S$95"
+    assert filters[1].text == "'Items'!$A$1:$Y$95"
     strings = parts["xl/sharedStrings.xml"]
     assert int(strings.get("uniqueCount")) == len(strings.findall("m:si", ns))
 

@@ -40,10 +40,10 @@ class AcceptanceRow:
 def acceptance_rows(
     results: Results, target: str = "item", ids: Sequence[str] | None = None
 ) -> list[AcceptanceRow]:
-    """Agreement and Wilson interval per item or construct, straight from Results.
+    """Acceptance and its interval per item or construct, straight from Results.
 
-    For a construct with an acceptance test the test's own pct_agree (respondents agreeing on
-    average) is used, so the point and its interval describe the same proportion.
+    The point is the test's ``pct_agree`` and the interval the test's ``ci`` (percent), so both
+    describe the figure every table shows (for a construct, its pooled acceptance).
     """
     view = View(results)
     rows = []
@@ -63,9 +63,8 @@ def acceptance_rows(
         sig = None
         if test:
             pct = test.pct_agree
-            w = test.ci_wilson
-            if w and w[0] is not None and w[1] is not None:
-                ci = (100 * w[0], 100 * w[1])
+            if test.ci and test.ci[0] is not None and test.ci[1] is not None:
+                ci = (test.ci[0], test.ci[1])
             sig = test.significant
         rows.append(AcceptanceRow(ident, label, pct, ci, sig))
     return rows
@@ -79,7 +78,7 @@ def acceptance_chart(
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
-    """Forest plot: agreement % with its Wilson 95% interval, and the threshold as a line.
+    """Forest plot: acceptance % with its 95% interval, and the threshold as a line.
 
     Filled markers are significantly above the threshold after correction; open ones are not.
     Intervals are drawn only when Results holds acceptance tests (nothing is computed here).
@@ -122,12 +121,18 @@ def acceptance_chart(
         ax.set_yticks(ys, [r.label for r in rows])
         ax.set_ylim(total, 0)
         ax.tick_params(axis="y", length=0, left=False)  # no marks: drawing them costs
+        weighted = "weighted " if view.weighted else ""
         if target == "item":
-            xlabel = "Agreement: % of valid answers in the agreement codes (statement as worded)"
-        elif any(r.ci for r in rows):
-            xlabel = "Respondents agreeing on average: % of respondents with a score"
+            xlabel = (
+                f"Acceptance: {weighted}% of valid answers in the agreement codes "
+                "(statement as worded)"
+            )
+        elif results.read_from_schema == 1 and any(r.ci for r in rows):
+            xlabel = "Respondents agreeing on average: % of respondents with a score (schema 1)"
         else:
-            xlabel = "Agreement: % of the construct's answers, pooled after reverse keying"
+            xlabel = (
+                f"Acceptance: {weighted}% of the construct's answers, pooled after reverse keying"
+            )
         if rows and not with_ci:
             xlabel += "\n(no acceptance tests in these results: intervals not shown)"
         ax.set_xlabel(xlabel)

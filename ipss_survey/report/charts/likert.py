@@ -95,12 +95,21 @@ def _shade(base: str, rank: int, k: int) -> str:
     return base if k <= 1 else mix(base, 0.6 * rank / (k - 1))
 
 
+def _distribution(it: ItemStats) -> tuple[dict[str, float], float]:
+    """The item's answers by code, weighted under a design with weights, and their total."""
+    found: dict[str, float] = (
+        it.weighted_counts if it.weighted_counts is not None else dict(it.counts)
+    )
+    return found, float(sum(found.values()))
+
+
 def _fits_scale(it: ItemStats, points: list[int], agree: list[int]) -> bool:
     if set(it.counts) != {str(p) for p in points} or sum(it.counts.values()) != it.n:
         return False
     if it.n == 0 or it.pct_agree is None:
         return it.n == 0
-    share = 100 * sum(it.counts[str(p)] for p in agree) / it.n
+    dist, total = _distribution(it)
+    share = 100 * sum(dist[str(p)] for p in agree) / total
     return abs(share - it.pct_agree) < 1e-6
 
 
@@ -112,7 +121,8 @@ def likert_shares(it: ItemStats, categories: Sequence[Category]) -> list[float]:
         if cat.key in coarse:
             out.append(coarse[cat.key] or 0.0)
         else:
-            out.append(100 * it.counts.get(cat.key, 0) / it.n if it.n else 0.0)
+            dist, total = _distribution(it)
+            out.append(100 * dist.get(cat.key, 0) / total if total else 0.0)
     return out
 
 

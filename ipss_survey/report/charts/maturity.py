@@ -18,9 +18,17 @@ from ipss_survey.report.charts.style import (
 )
 from ipss_survey.report.view import View
 from ipss_survey.results import Results
+from ipss_survey.scoring import ConstructStats
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+
+def _banded(view: View, c: ConstructStats) -> float | None:
+    m = view.maturity(c.id)
+    if m is not None and m.oriented_mean is not None:
+        return m.oriented_mean
+    return c.mean
 
 
 def maturity_chart(
@@ -38,7 +46,8 @@ def maturity_chart(
     view = View(results)
     cons = [view.constructs_by_id[c] for c in ids] if ids else view.dimensions
     levels = view.levels
-    means = [c.mean for c in cons]
+    # Bands read "higher means more agreement": draw the mean they were read on.
+    means = [_banded(view, c) for c in cons]
     span = scale_span(results)
     lo = span[0] if span else (float(levels[0].min) if levels else 0.0)
     known = [m for m in means if m is not None]
