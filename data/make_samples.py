@@ -264,6 +264,80 @@ SENIOR_MANAGER_MISSING = [
     ("SM040", "CON02", 9),
 ]
 
+# Open-ended answers to CON_OPEN ("what constrains integrated public service delivery ...?").
+# Section 5 of the paper summarises these answers and quotes none, so every answer below is
+# invented: short, as managers write them in a survey, some naming several constraints, some
+# none of the codebook's themes (staff shortages, land, gangs, one in Afrikaans, "n/a"). Their
+# own random stream (``SENIOR_MANAGERS_TEXT_SEED``) hands them to respondents after every other
+# column is made, so the other columns are exactly as they were before the question was added;
+# the managers not given one leave the question empty.
+SENIOR_MANAGERS_TEXT_SEED = 20171130
+CONSTRAINT_ANSWERS = [
+    "Political interference in housing allocations. Councillors want to decide who gets a house.",
+    "Silo mentality. Housing, IDP and community services each plan on their own.",
+    "No budget for training and our staff lack the skills to engage communities.",
+    "Our website is outdated and residents cannot log complaints online.",
+    "Too much red tape and compliance reporting to province.",
+    "Trust between the community and the municipality is very low after the service delivery "
+    "protests.",
+    "Only the director may meet with ward committees, so we cannot talk to stakeholders directly.",
+    "Vacant posts. We are three people doing the work of eight.",
+    "Lack of capacity",
+    "The IDP does not reflect what communities actually need; public participation is a "
+    "box-ticking exercise.",
+    "Monitoring and evaluation is done per department and nobody looks at outcomes for the "
+    "community.",
+    "Resistance to change from senior management. They want to keep the status quo.",
+    "Unfunded mandates from national and provincial government.",
+    "Land availability and bulk infrastructure (water, sewer) hold back every housing project.",
+    "Departments do not share information and there is no coordination between housing and "
+    "community services.",
+    "Politicians change priorities after every election",
+    "We need training in collaboration and in working with NGOs.",
+    "No comment",
+    "Hierarchy. Decisions take months because everything must go through the MM's office.",
+    "Poor internet connectivity at our satellite offices and at the Thusong centre.",
+    "Community leaders are not trusted by officials, and the feeling is mutual.",
+    "Feedback to residents on project progress is almost non-existent.",
+    "Gang violence in some areas makes it unsafe for staff to do site visits.",
+    "Our performance management system counts houses built, not quality of life.",
+    "Lack of political will and too much interference from councillors in operational matters.",
+    "Illegal occupation of land and housing projects being hijacked.",
+    "Working in silos, poor communication between departments, duplication of work.",
+    "Limited budget",
+    "There is no platform where stakeholders and the municipality can meet regularly.",
+    "Partnerships with private developers are not encouraged by council.",
+    "Corruption in the allocation of houses undermines everything we do.",
+    "Public value is not understood; everything is about numbers delivered.",
+    "We are not allowed to speak to the media or to community organisations.",
+    "Outdated IT systems and no link between the housing database and the billing system.",
+    "Staff shortages and high workload, no time for community engagement.",
+    "Community expectations are unrealistic and the waiting list keeps growing.",
+    "Councillors use projects for their own political agenda and this creates mistrust in the "
+    "community.",
+    "Cooperation with provincial departments is difficult; each has its own priorities.",
+    "Too many meetings, too little action.",
+    "Lack of skilled project managers and little exposure to new ways of working.",
+    "The municipality works top-down. Residents are consulted only after decisions are made.",
+    "n/a",
+    "No KPIs for collaboration, so it is never rewarded.",
+    "Social cohesion in our communities is weak and well-being is not on the agenda.",
+    "Implementation of new ideas is slow because of procurement rules.",
+    "Budget cuts after unauthorised expenditure; training was the first thing to go.",
+    "Te veel politieke inmenging en te min personeel.",
+]
+
+
+def constraint_answers(n: int) -> list[str]:
+    """The CON_OPEN cell of each of ``n`` managers: an answer each for some, empty for the rest."""
+    rng = np.random.default_rng(SENIOR_MANAGERS_TEXT_SEED)
+    answering = np.sort(rng.choice(n, size=len(CONSTRAINT_ANSWERS), replace=False))
+    order = rng.permutation(len(CONSTRAINT_ANSWERS))
+    cells = [""] * n
+    for row, k in zip(answering.tolist(), order.tolist(), strict=True):
+        cells[row] = CONSTRAINT_ANSWERS[k]
+    return cells
+
 
 def _likert_from_ranks(score: np.ndarray, agree: int, strong_share: float) -> np.ndarray:
     """Codes 1-5 with exactly ``agree`` answers in 4-5, handed out by descending ``score``."""
@@ -332,11 +406,12 @@ def senior_manager_rows() -> tuple[list[str], list[list[str]]]:
                 col[row] = value
         columns[code] = col
 
+    answers = constraint_answers(N_MANAGERS)
     rows = [
-        [rid, names[m], *(_format(columns[c][i]) for c in codes)]
+        [rid, names[m], *(_format(columns[c][i]) for c in codes), answers[i]]
         for i, (rid, m) in enumerate(zip(ids, muni, strict=True))
     ]
-    return ["respondent_id", "municipality", *codes], rows
+    return ["respondent_id", "municipality", *codes, "CON_OPEN"], rows
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,8 +10,12 @@ import json
 
 import pytest
 
+from ipss_survey.coding import code_responses
+from ipss_survey.coding.themes import code_answers
 from ipss_survey.instrument import resolve_instrument, sample_path
+from ipss_survey.instrument.codebook import resolve_codebook
 from ipss_survey.pipeline import Options, analyze
+from ipss_survey.read import read_table
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +206,18 @@ def test_results_json_is_deterministic(tmp_path):
     b = analyze(sample_path("dtcaf"), inst, Options(group="ministry")).to_json()
     assert a == b
     assert "NaN" not in a and "Infinity" not in a
+
+
+def test_open_answers_of_the_managers_coded_into_the_constraint_themes():
+    """CON_OPEN as the package reads it, coded with its codebook (ipss-constraints): 47 of the 66
+    synthetic managers answered; the answers mention each of the ten themes, some several
+    themes at once, and some (staff shortages, land, an answer in Afrikaans, "n/a") none."""
+    inst = resolve_instrument("ipss-senior-managers")
+    coded = code_responses(read_table(sample_path(inst.id)), inst, group="municipality")
+    question = inst.questions[0]
+    texts = coded.questions[question.code].texts
+    coding = code_answers(texts, resolve_codebook(question.codebook), coded.groups)
+    assert (coding.answers, coding.nonempty) == (66, 47)
+    assert all(t.n > 0 for t in coding.themes)
+    assert coding.unmatched == 10
+    assert sum(len(c) > 1 for c in coding.codes if c) >= 10

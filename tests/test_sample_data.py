@@ -6,6 +6,8 @@ Plain pandas on purpose: these tests pin the inputs, not the package's pipeline.
 from __future__ import annotations
 
 import importlib.util
+import sys
+import tomllib
 
 import pandas as pd
 import pytest
@@ -40,6 +42,13 @@ def senior() -> pd.DataFrame:
     return pd.read_csv(SENIOR_CSV)
 
 
+# The senior-manager sample's last column holds the open-ended answers to CON_OPEN; the rated
+# items are the columns between municipality and it. The column was added after the others and
+# leaves them as they were: the byte test below pins the file, the published-figure tests its
+# numbers.
+OPEN_COLUMN = "CON_OPEN"
+
+
 # --- regeneration ---------------------------------------------------------------------------
 
 
@@ -56,6 +65,58 @@ def test_senior_managers_sample_regenerates_byte_identically(make_samples, tmp_p
 def test_main_writes_both_files(make_samples, tmp_path):
     written = make_samples.main(tmp_path)
     assert sorted(p.name for p in written) == sorted([DTCAF_CSV.name, SENIOR_CSV.name])
+
+
+BUILTIN_SAMPLES = [
+    "cgr-performance",
+    "smart-governance",
+    "collaborative-pa",
+    "dt-social-value",
+    "isdip",
+    "un-cepa",
+]
+
+
+@pytest.fixture(scope="module")
+def make_builtin_samples():
+    spec = importlib.util.spec_from_file_location(
+        "make_builtin_samples", DATA / "make_builtin_samples.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up by name
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+@pytest.mark.parametrize("iid", BUILTIN_SAMPLES)
+def test_builtin_sample_regenerates_byte_identically(make_builtin_samples, tmp_path, iid):
+    written = make_builtin_samples.write_sample(iid, tmp_path / "sample.csv")
+    assert written.read_bytes() == (DATA / f"{iid}-sample.csv").read_bytes()
+
+
+def test_builtin_samples_main_writes_every_file(make_builtin_samples, tmp_path):
+    written = make_builtin_samples.main(tmp_path)
+    assert [p.name for p in written] == [f"{iid}-sample.csv" for iid in BUILTIN_SAMPLES]
+
+
+@pytest.mark.parametrize("iid", BUILTIN_SAMPLES)
+def test_builtin_sample_layout(iid):
+    """An id column, a group column, then answers: codes 1-5, 9 (don't know), on un-cepa 8
+    (not applicable), a few empty cells; ids unique; several groups of several cases."""
+    frame = pd.read_csv(DATA / f"{iid}-sample.csv", dtype=str, keep_default_na=False)
+    ident, group = frame.columns[:2]
+    assert frame[ident].is_unique
+    sizes = frame[group].value_counts()
+    assert len(sizes) >= 6 and sizes.min() >= 6
+    rated = [c for c in frame.columns[2:] if c[-2:].isdigit()]
+    cells = frame[rated].to_numpy().ravel()
+    allowed = {"", "1", "2", "3", "4", "5", "9"} | ({"8"} if iid == "un-cepa" else set())
+    assert set(cells) <= allowed
+    assert 0.003 < (cells == "").mean() < 0.03
+    assert (cells == "9").sum() >= 2
 
 
 # --- senior-manager sample: the published figures of Uys & Jessa ----------------------------
@@ -118,6 +179,7 @@ def test_senior_managers_layout(senior):
         + ELEMENTS
         + MEASURES
         + [f"CON{i:02d}" for i in range(1, 9)]
+        + [OPEN_COLUMN]
     )
     assert len(senior) == 66
     assert senior["respondent_id"].is_unique
@@ -127,7 +189,7 @@ def test_senior_managers_layout(senior):
 
 
 def test_senior_managers_codes_in_scale(senior):
-    items = senior.columns[2:]
+    items = senior.columns[2:-1]
     # Integers as written: no "4.0" anywhere in the file.
     assert ".0," not in SENIOR_CSV.read_text(encoding="utf-8")
     for item in items:
@@ -139,12 +201,22 @@ def test_senior_managers_codes_in_scale(senior):
 
 
 def test_senior_managers_missing_only_on_unpublished_constraints(senior):
-    items = senior.columns[2:]
+    items = senior.columns[2:-1]
     missing = senior[items].isna() | (senior[items] == 9)
     rows, cols = missing.to_numpy().nonzero()
     cells = {(int(r) + 1, items[c]) for r, c in zip(rows, cols, strict=True)}
     assert cells == {(23, "CON04"), (40, "CON02"), (51, "CON06")}
     assert senior.loc[40 - 1, "CON02"] == 9  # row 40 holds "no answer"; the other two are empty
+
+
+def test_senior_managers_open_answers(make_samples):
+    """Synthetic answers to CON_OPEN: 47 of the 66 managers answered, each answer once."""
+    # As text: pandas would read the answer "n/a" as a missing value.
+    answers = pd.read_csv(SENIOR_CSV, dtype=str, keep_default_na=False)[OPEN_COLUMN]
+    given = answers[answers != ""]
+    assert len(given) == len(make_samples.CONSTRAINT_ANSWERS) == 47
+    assert sorted(given) == sorted(make_samples.CONSTRAINT_ANSWERS)
+    assert (answers == "").sum() == 19
 
 
 # --- DTCAF sample -----------------------------------------------------------------------------
@@ -223,3 +295,17 @@ def test_dtcaf_dimension_means_realistic(dtcaf):
     )
     assert means.between(2.6, 4.0).all()
     assert means.max() - means.min() > 0.8  # dimensions differ in maturity
+
+
+def test_every_built_in_has_a_sample_that_the_wheel_ships():
+    """Each built-in instrument's sample is in data/ and in the wheel's force-include table
+    (installed as ipss_survey/sample_data/<id>-sample.csv, where sample_path looks first)."""
+    ids = sorted(
+        p.name[: -len(".yaml")] for p in (REPO / "ipss_survey/instrument/builtins").glob("*.yaml")
+    )
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert shipped == {
+        f"data/{iid}-sample.csv": f"ipss_survey/sample_data/{iid}-sample.csv" for iid in ids
+    }
+    assert sorted(p.name for p in DATA.glob("*-sample.csv")) == [f"{i}-sample.csv" for i in ids]

@@ -3,9 +3,9 @@
 The form is ordinary XLSForm (sheets ``survey``, ``choices``, ``settings``): a group per
 dimension and sub-dimension, a ``select_one`` per item on its scale's choice list, the other
 questions after them. What XLSForm has no place for (construct ids, reverse keying, which
-codes are agreement, neutral or "no answer", sources, the maturity bands) goes in the
-project's ``ipss_*`` columns, which pyxform and Kobo ignore, so that
-``read_xlsform(form)`` gives back the instrument the form was written from.
+codes are agreement, neutral or "no answer", sources, the maturity bands, the rules that
+classify cases) goes in the project's ``ipss_*`` columns and sheets, which pyxform and Kobo
+ignore, so that ``read_xlsform(form)`` gives back the instrument the form was written from.
 
 Choice names are the codes themselves (``1`` ... ``5``, ``9``), so a Kobo or ODK export holds
 the numbers the analysis uses. A "no answer" code without a label (a code for data entry
@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ipss_survey.instrument.dump import scale_key
+from ipss_survey.instrument.dump import conditions_flow, scale_key
 from ipss_survey.instrument.model import Construct, Instrument, Item, Option, Question, Scale
 
 SURVEY_COLUMNS = (
@@ -50,6 +50,17 @@ CHOICE_COLUMNS = (
     "ipss_missing",
     "ipss_hidden",
     "ipss_aliases",
+)
+CLASSIFICATION_COLUMNS = (
+    "classification",
+    "classification_name",
+    "classification_description",
+    "classification_source",
+    "class",
+    "class_name",
+    "class_description",
+    "when",
+    "otherwise",
 )
 HIDE_FILTER = "not(ipss_hidden = 'true')"  # an absent element is not 'true'
 
@@ -243,6 +254,41 @@ class _Form:
         return out
 
 
+def classification_rows(instrument: Instrument) -> list[dict[str, str]]:
+    """The ``ipss_classifications`` sheet: a row per class, its conditions as YAML flow text;
+    the classification's own fields on its first row, the ``otherwise`` class last."""
+    rows = []
+    for c in instrument.classifications:
+        head = {
+            "classification": c.id,
+            "classification_name": c.name,
+            "classification_description": c.description,
+            "classification_source": c.source,
+        }
+        for rule in c.classes:
+            rows.append(
+                {
+                    **head,
+                    "class": rule.id,
+                    "class_name": rule.name,
+                    "class_description": rule.description,
+                    "when": conditions_flow(rule.when),
+                }
+            )
+            head = {"classification": c.id}
+        if c.otherwise is not None:
+            rows.append(
+                {
+                    **head,
+                    "class": c.otherwise.id,
+                    "class_name": c.otherwise.name,
+                    "class_description": c.otherwise.description,
+                    "otherwise": "true",
+                }
+            )
+    return rows
+
+
 def _sheet(wb: Any, title: str, columns: Iterable[str], rows: Iterable[dict[str, str]]) -> Any:
     ws = wb.create_sheet(title)
     header = list(columns)
@@ -269,8 +315,9 @@ def xlsform_bytes(instrument: Instrument) -> bytes:
     -------
     bytes
         The workbook: sheets ``survey``, ``choices``, ``settings`` (and ``ipss_maturity`` when
-        the instrument has maturity levels). pyxform converts it; ``read_xlsform`` reads it
-        back as an instrument equal to this one.
+        the instrument has maturity levels, ``ipss_classifications`` when it classifies
+        cases). pyxform converts it; ``read_xlsform`` reads it back as an instrument equal to
+        this one.
     """
     import openpyxl
     from openpyxl.styles import Font
@@ -288,6 +335,8 @@ def xlsform_bytes(instrument: Instrument) -> bytes:
         ws = _sheet(wb, "ipss_maturity", ("min", "label"), [])
         for lvl in levels:
             ws.append([lvl["min"], lvl["label"]])
+    if instrument.classifications:
+        _sheet(wb, "ipss_classifications", CLASSIFICATION_COLUMNS, classification_rows(instrument))
     for ws in wb.worksheets:
         for cell in ws[1]:
             cell.font = Font(bold=True)

@@ -21,6 +21,9 @@ from ipss_survey.instrument.builtin import (
 from ipss_survey.instrument.loader import load_instrument, parse_instrument
 from ipss_survey.instrument.matching import normalise_column, normalise_label
 from ipss_survey.instrument.model import (
+    Classification,
+    ClassRule,
+    Condition,
     Construct,
     Instrument,
     Item,
@@ -32,6 +35,9 @@ from ipss_survey.instrument.model import (
 )
 
 __all__ = [
+    "ClassRule",
+    "Classification",
+    "Condition",
     "Construct",
     "Instrument",
     "Item",

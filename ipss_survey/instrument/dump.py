@@ -17,7 +17,16 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from ipss_survey.errors import one_line
-from ipss_survey.instrument.model import DIRECTIONS, Construct, Instrument, Item, Question, Scale
+from ipss_survey.instrument.model import (
+    DIRECTIONS,
+    Classification,
+    Condition,
+    Construct,
+    Instrument,
+    Item,
+    Question,
+    Scale,
+)
 
 WIDTH = 100
 
@@ -134,6 +143,31 @@ def scale_lines(scale: Scale, indent: str) -> list[str]:
     return out
 
 
+def _value(value: int | str) -> str:
+    return str(value) if isinstance(value, int) else scalar(value, flow=True)
+
+
+def condition_flow(condition: Condition) -> str:
+    """One condition of a classification rule as a YAML flow mapping (``{item: X, at_least:
+    4}``), the form the instrument file and the XLSForm's ``ipss_classifications`` sheet hold."""
+    if condition.parts:
+        inner = ", ".join(condition_flow(c) for c in condition.parts)
+        return f"{{{condition.test}: [{inner}]}}"
+    values = condition.values
+    if condition.test in ("equals", "at_least", "at_most") or (
+        condition.test in ("includes", "excludes") and len(values) == 1
+    ):
+        shown = _value(values[0])
+    else:
+        shown = "[" + ", ".join(_value(v) for v in values) + "]"
+    return f"{{{condition.kind}: {scalar(condition.code, flow=True)}, {condition.test}: {shown}}}"
+
+
+def conditions_flow(conditions: Iterable[Condition]) -> str:
+    """A list of conditions as one YAML flow sequence."""
+    return "[" + ", ".join(condition_flow(c) for c in conditions) + "]"
+
+
 def _comment(note: Note, indent: str) -> list[str]:
     text = one_line(note.message)
     if note.level == "warning":
@@ -219,7 +253,30 @@ class _Writer:
             self.lines.append("questions:")
             for q in inst.questions:
                 self.question(q)
+        if inst.classifications:
+            self.lines.append("classifications:")
+            for c in inst.classifications:
+                self.classification(c)
         return "\n".join(self.lines) + "\n"
+
+    def classification(self, c: Classification) -> None:
+        self.lines.append(f"  - id: {scalar(c.id)}")
+        self.lines.append(f"    name: {scalar(c.name)}")
+        self.field("    ", "description", c.description)
+        self.field("    ", "source", c.source)
+        self.lines.append("    classes:")
+        for rule in c.classes:
+            self.lines.append(f"      - id: {scalar(rule.id)}")
+            self.lines.append(f"        name: {scalar(rule.name)}")
+            self.field("        ", "description", rule.description)
+            self.lines.append("        when:")
+            self.lines += [f"          - {condition_flow(cond)}" for cond in rule.when]
+        if c.otherwise is not None:
+            o = c.otherwise
+            self.lines.append("    otherwise:")
+            self.lines.append(f"      id: {scalar(o.id)}")
+            self.lines.append(f"      name: {scalar(o.name)}")
+            self.field("      ", "description", o.description)
 
     def construct_head(self, c: Construct, indent: str, parent_direction: str) -> None:
         self.notes_for("dimension", c.id, indent)

@@ -14,9 +14,16 @@ from typing import Any
 from ipss_survey.errors import InstrumentError
 from ipss_survey.instrument.matching import normalise_column, normalise_label
 from ipss_survey.instrument.model import (
+    CATEGORICAL_TESTS,
+    COMBINERS,
     DIRECTIONS,
+    ITEM_TESTS,
+    MULTIPLE_TESTS,
     PROVENANCES,
     QUESTION_TYPES,
+    Classification,
+    ClassRule,
+    Condition,
     Construct,
     Instrument,
     Item,
@@ -37,6 +44,7 @@ _TOP_KEYS = {
     "dimensions",
     "maturity",
     "questions",
+    "classifications",
 }
 _SCALE_KEYS = {"points", "labels", "agree", "neutral", "missing"}
 _DIMENSION_KEYS = {"id", "name", "description", "direction", "scale", "items", "subdimensions"}
@@ -54,6 +62,11 @@ _QUESTION_KEYS = {
 }
 _OPTION_KEYS = {"code", "label"}
 _MATURITY_KEYS = {"levels", "basis"}
+_CLASSIFICATION_KEYS = {"id", "name", "description", "source", "classes", "otherwise"}
+_CLASS_KEYS = {"id", "name", "description", "when"}
+_OTHERWISE_KEYS = {"id", "name", "description"}
+_SUBJECT_KEYS = ("item", "question")
+_TESTS = tuple(dict.fromkeys(ITEM_TESTS + CATEGORICAL_TESTS + MULTIPLE_TESTS))
 _LEVEL_KEYS = {"min", "label"}
 
 
@@ -217,6 +230,9 @@ class _Loader:
         if top.get("maturity") is not None:
             levels, basis = self.maturity(top["maturity"])
         questions = self.questions(top.get("questions"), found)
+        classifications = self.classifications(
+            top.get("classifications"), tuple(found.items), questions
+        )
         return Instrument(
             id=iid,
             title=title,
@@ -231,6 +247,7 @@ class _Loader:
             maturity_basis=basis,
             origin=self.source,
             questions=questions,
+            classifications=classifications,
         )
 
     def claim_id(self, cid: str, path: str, found: _Hierarchy) -> None:
@@ -448,6 +465,235 @@ class _Loader:
             out.append(Option(code, labels or (code,)))
         return tuple(out)
 
+    # -- classifications ------------------------------------------------------------------------
+
+    def classifications(
+        self, value: Any, items: tuple[Item, ...], questions: tuple[Question, ...]
+    ) -> tuple[Classification, ...]:
+        """Rules that sort cases into classes by their answers (``classifications:``)."""
+        if value is None:
+            return ()
+        root = "classifications"
+        if not isinstance(value, list) or not value:
+            raise self.fail(
+                root, f"expected a non-empty list of classifications, found {_kind(value)}"
+            )
+        subjects = _Subjects(items, questions)
+        out: list[Classification] = []
+        seen: dict[str, str] = {}
+        for i, raw in enumerate(value):
+            cpath = f"{root}[{i}]"
+            entry = self.mapping(raw, cpath, _CLASSIFICATION_KEYS, "classification")
+            cid = self.identifier(entry, cpath, "classification", seen)
+            name = self.text(entry.get("name", cid), _join(cpath, "name"))
+            description = self.text(
+                entry.get("description"), _join(cpath, "description"), required=False
+            )
+            source = self.text(entry.get("source"), _join(cpath, "source"), required=False)
+            raw_classes = entry.get("classes")
+            kpath = _join(cpath, "classes")
+            if not isinstance(raw_classes, list) or not raw_classes:
+                raise self.fail(
+                    kpath,
+                    f"classification {cid!r} needs a non-empty list of classes, each "
+                    "{id, name, when}",
+                )
+            class_ids: dict[str, str] = {}
+            classes = []
+            for k, raw_class in enumerate(raw_classes):
+                path = f"{kpath}[{k}]"
+                c = self.mapping(raw_class, path, _CLASS_KEYS, "class")
+                class_id = self.identifier(c, path, "class", class_ids)
+                if "when" not in c:
+                    raise self.fail(
+                        path,
+                        f"class {class_id!r} needs 'when': the conditions a case must meet "
+                        "(a list; use 'otherwise' for the class of the remaining cases)",
+                    )
+                when = self.conditions(c["when"], _join(path, "when"), subjects)
+                class_name = self.text(c.get("name", class_id), _join(path, "name"))
+                about = self.text(c.get("description"), _join(path, "description"), required=False)
+                classes.append(ClassRule(class_id, class_name, when, about))
+            otherwise = None
+            if entry.get("otherwise") is not None:
+                opath = _join(cpath, "otherwise")
+                o = self.mapping(entry["otherwise"], opath, _OTHERWISE_KEYS, "otherwise class")
+                oid = self.identifier(o, opath, "class", class_ids)
+                otherwise = ClassRule(
+                    oid,
+                    self.text(o.get("name", oid), _join(opath, "name")),
+                    (),
+                    self.text(o.get("description"), _join(opath, "description"), required=False),
+                )
+            out.append(Classification(cid, name, tuple(classes), otherwise, description, source))
+        return tuple(out)
+
+    def identifier(self, entry: dict[str, Any], path: str, what: str, seen: dict[str, str]) -> str:
+        """An entry's ``id``: present, without spaces, not used before (ignoring case)."""
+        if "id" not in entry:
+            raise self.fail(path, f"a {what} needs an 'id'")
+        ident = self.text(entry["id"], _join(path, "id"))
+        if any(ch.isspace() for ch in ident):
+            raise self.fail(_join(path, "id"), f"{what} id {ident!r} must not contain spaces")
+        key = ident.casefold()
+        if key in seen:
+            raise self.fail(
+                _join(path, "id"), f"{what} id {ident!r} is already used at {seen[key]}"
+            )
+        seen[key] = path
+        return ident
+
+    def conditions(self, value: Any, path: str, subjects: _Subjects) -> tuple[Condition, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(path, f"expected a non-empty list of conditions, found {_kind(value)}")
+        return tuple(self.condition(v, f"{path}[{i}]", subjects) for i, v in enumerate(value))
+
+    def condition(self, raw: Any, path: str, subjects: _Subjects) -> Condition:
+        """``{item|question: CODE, TEST: VALUE}``, or ``{all: [...]}`` / ``{any: [...]}``."""
+        allowed = {*_SUBJECT_KEYS, *COMBINERS, *_TESTS}
+        entry = self.mapping(raw, path, allowed, "condition")
+        combiners = [k for k in COMBINERS if k in entry]
+        if combiners:
+            if len(entry) > 1:
+                others = ", ".join(k for k in entry if k != combiners[0])
+                raise self.fail(
+                    path,
+                    f"'{combiners[0]}' combines conditions and stands alone in its mapping; "
+                    f"found also {others}",
+                )
+            word = combiners[0]
+            return Condition(word, parts=self.conditions(entry[word], _join(path, word), subjects))
+        named = [k for k in _SUBJECT_KEYS if k in entry]
+        if len(named) != 1:
+            raise self.fail(
+                path,
+                "a condition names one item ('item: CODE') or one question ('question: CODE'), "
+                "or combines conditions ('all: [...]', 'any: [...]')",
+            )
+        kind = named[0]
+        code = self.text(entry[kind], _join(path, kind))
+        tests = [k for k in _TESTS if k in entry]
+        if len(tests) != 1:
+            raise self.fail(
+                path,
+                f"a condition makes exactly one test ({', '.join(_TESTS)}); found "
+                f"{', '.join(tests) if tests else 'none'}",
+            )
+        test = tests[0]
+        tpath = _join(path, test)
+        if test == "equals" and isinstance(entry[test], list):
+            raise self.fail(tpath, "'equals' takes one value; for several write 'any_of: [...]'")
+        if kind == "item":
+            item = subjects.item(code)
+            if item is None:
+                hint = (
+                    " (it is a question: write 'question: ...')" if subjects.question(code) else ""
+                )
+                raise self.fail(_join(path, "item"), f"no item {code!r}{hint}")
+            if test not in ITEM_TESTS:
+                raise self.fail(
+                    tpath,
+                    f"'{test}' does not apply to item {item.code!r}; tests for it: "
+                    f"{', '.join(ITEM_TESTS)}",
+                )
+            values = self.item_values(entry[test], tpath, test, item)
+            return Condition(test, "item", item.code, values)
+        question = subjects.question(code)
+        if question is None:
+            hint = " (it is an item: write 'item: ...')" if subjects.item(code) else ""
+            raise self.fail(_join(path, "question"), f"no question {code!r}{hint}")
+        allowed_tests = {"categorical": CATEGORICAL_TESTS, "select_multiple": MULTIPLE_TESTS}.get(
+            question.type, ()
+        )
+        if test not in allowed_tests:
+            if not allowed_tests:
+                raise self.fail(
+                    _join(path, "question"),
+                    f"question {question.code!r} is open-ended ({question.type}); a rule can test "
+                    "only items, categorical and multi-select questions",
+                )
+            raise self.fail(
+                tpath,
+                f"'{test}' does not apply to the {question.type} question {question.code!r}; "
+                f"tests for it: {', '.join(allowed_tests)}",
+            )
+        if test in ("at_least", "at_most"):
+            count = self.whole(entry[test], tpath)
+            if not 0 <= count <= len(question.options):
+                raise self.fail(
+                    tpath,
+                    f"'{test}' counts the options chosen: expected 0 to "
+                    f"{len(question.options)}, found {count}",
+                )
+            return Condition(test, "question", question.code, (count,))
+        single = test == "equals"
+        values = self.option_values(entry[test], tpath, question, single=single)
+        return Condition(test, "question", question.code, values)
+
+    def whole(self, value: Any, path: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(path, f"expected a whole number, found {_kind(value)}")
+        return value
+
+    def item_values(self, value: Any, path: str, test: str, item: Item) -> tuple[int, ...]:
+        """Scale codes an item test compares the answer with, checked against its points."""
+        points = item.scale.points
+        if test in ("at_least", "at_most"):
+            bound = self.whole(value, path)
+            if not points[0] <= bound <= points[-1]:
+                raise self.fail(
+                    path,
+                    f"{bound} lies outside the scale of item {item.code!r} "
+                    f"({points[0]}-{points[-1]}); give a code of its scale",
+                )
+            return (bound,)
+        raw = [value] if test == "equals" else value
+        if test == "any_of" and (not isinstance(value, list) or not value):
+            raise self.fail(path, f"expected a non-empty list of scale codes, found {_kind(value)}")
+        out = []
+        for i, v in enumerate(raw):
+            where = path if test == "equals" else f"{path}[{i}]"
+            code = self.whole(v, where)
+            if code not in points:
+                raise self.fail(
+                    where, f"code {code} is not one of item {item.code!r}'s points {list(points)}"
+                )
+            out.append(code)
+        return tuple(dict.fromkeys(out))
+
+    def option_values(
+        self, value: Any, path: str, question: Question, *, single: bool
+    ) -> tuple[str, ...]:
+        """Option codes (an option may be named by its code or a label), checked."""
+        if single:
+            raw = [value]
+        elif isinstance(value, list) and value:
+            raw = value
+        elif isinstance(value, list):
+            raise self.fail(path, "expected an option or a non-empty list of options")
+        else:
+            raw = [value]
+        keys: dict[str, str] = {}
+        for opt in question.options:
+            for text in (opt.code, *opt.labels):
+                keys.setdefault(normalise_label(text), opt.code)
+        out = []
+        for i, v in enumerate(raw):
+            where = path if len(raw) == 1 and not isinstance(value, list) else f"{path}[{i}]"
+            text = self.text(v, where)
+            if not question.options:  # a categorical question that takes the data's values
+                out.append(text)
+                continue
+            found = keys.get(normalise_label(text))
+            if found is None:
+                raise self.fail(
+                    where,
+                    f"question {question.code!r} has no option {text!r}; options: "
+                    f"{', '.join(o.code for o in question.options)}",
+                )
+            out.append(found)
+        return tuple(dict.fromkeys(out))
+
     def maturity(self, value: Any) -> tuple[tuple[MaturityLevel, ...], str]:
         m = self.mapping(value, "maturity", _MATURITY_KEYS, "maturity")
         raw = m.get("levels")
@@ -472,6 +718,29 @@ class _Loader:
             levels.append(MaturityLevel(float(low), label))
         basis = self.text(m.get("basis"), "maturity.basis", required=False)
         return tuple(levels), basis
+
+
+class _Subjects:
+    """The items and questions a rule may name, found by code as columns are (ignoring case
+    and spaces)."""
+
+    def __init__(self, items: tuple[Item, ...], questions: tuple[Question, ...]) -> None:
+        self.items = {normalise_column(it.code): it for it in items}
+        self.questions = {normalise_column(q.code): q for q in questions}
+
+    def item(self, code: str) -> Item | None:
+        return self.items.get(normalise_column(code))
+
+    def question(self, code: str) -> Question | None:
+        return self.questions.get(normalise_column(code))
+
+
+def parse_classifications(
+    value: Any, source: str, items: tuple[Item, ...], questions: tuple[Question, ...]
+) -> tuple[Classification, ...]:
+    """A ``classifications:`` list (as YAML reads it) checked against an instrument's items
+    and questions; errors name ``source`` and the key path, as the loader's do."""
+    return _Loader(source).classifications(value, items, questions)
 
 
 def _join(path: str, key: str) -> str:

@@ -149,6 +149,58 @@ class Question:
     provenance: str | None = None
 
 
+# What a classification rule may test: an item's code (as answered, before reverse keying),
+# a categorical question's option, a multi-select question's options or how many it chose.
+ITEM_TESTS = ("equals", "any_of", "at_least", "at_most")
+CATEGORICAL_TESTS = ("equals", "any_of")
+MULTIPLE_TESTS = ("includes", "includes_any", "excludes", "at_least", "at_most")
+COMBINERS = ("all", "any")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One test of one answer (``kind`` "item" or "question", ``code``, ``test``, ``values``),
+    or a combination of conditions (``test`` "all" or "any", ``parts``).
+
+    ``values`` are scale codes (item tests), option codes (``equals``, ``any_of``,
+    ``includes``, ``includes_any``, ``excludes`` on a question) or one count of chosen options
+    (``at_least``, ``at_most`` on a multi-select question).
+    """
+
+    test: str
+    kind: str = ""  # "item" | "question"; "" for "all" and "any"
+    code: str = ""
+    values: tuple[int | str, ...] = ()
+    parts: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClassRule:
+    """One class of a classification: the case belongs to it when every condition holds."""
+
+    id: str
+    name: str
+    when: tuple[Condition, ...]  # empty for the "otherwise" class
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Cases sorted into classes by rules over their answers (``docs/instrument-format.md``).
+
+    Classes are tried in order; a case belongs to the first whose conditions all hold, once
+    every earlier class is known not to hold. ``otherwise`` takes the cases no class holds for.
+    A case whose missing answers leave it open is unclassified.
+    """
+
+    id: str
+    name: str
+    classes: tuple[ClassRule, ...]
+    otherwise: ClassRule | None = None
+    description: str = ""
+    source: str = ""
+
+
 DIRECTIONS = ("higher_better", "higher_worse")
 
 
@@ -211,6 +263,7 @@ class Instrument:
     maturity_basis: str = ""
     origin: str = ""
     questions: tuple[Question, ...] = ()
+    classifications: tuple[Classification, ...] = ()
     _by_code: dict[str, Item] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )

@@ -27,10 +27,12 @@ from typing import Any, NamedTuple
 
 from ipss_survey.errors import InstrumentError, name_list, one_line
 from ipss_survey.instrument.anchors import MISSING_KINDS, anchor_side, is_other, missing_kind
+from ipss_survey.instrument.loader import parse_classifications
 from ipss_survey.instrument.matching import normalise_column, normalise_label
 from ipss_survey.instrument.model import (
     DIRECTIONS,
     PROVENANCES,
+    Classification,
     Construct,
     Instrument,
     Item,
@@ -298,6 +300,7 @@ class _FormReader:
         self.choices = sheets.get("choices")
         self.settings = sheets.get("settings")
         self.maturity_sheet = sheets.get("ipss_maturity")
+        self.classification_sheet = sheets.get("ipss_classifications")
         self.notes: list[ImportNote] = []
         self.lists: dict[str, list[_Choice]] = {}
         self.list_rows: dict[str, int] = {}
@@ -1069,6 +1072,7 @@ class _FormReader:
                 dim = group_dims.get(row.group.ancestors()[0].row)
                 q = replace(q, dimension=dim.id if dim else None)
             placed.append(q)
+        items_done, questions_done = tuple(all_items), tuple(placed)
         instrument = Instrument(
             id=iid,
             title=title,
@@ -1082,7 +1086,8 @@ class _FormReader:
             maturity=self.maturity(),
             maturity_basis=self.setting_values.get("ipss_maturity_basis", ""),
             origin=self.source,
-            questions=tuple(placed),
+            questions=questions_done,
+            classifications=self.classifications(items_done, questions_done),
         )
         return XlsformImport(instrument, tuple(self.notes))
 
@@ -1128,6 +1133,52 @@ class _FormReader:
         counts = Counter(id(it.scale) for it in items)
         best = max(counts.values())
         return next(it.scale for it in items if counts[id(it.scale)] == best)
+
+    def classifications(
+        self, items: tuple[Item, ...], questions: tuple[Question, ...]
+    ) -> tuple[Classification, ...]:
+        """The ``ipss_classifications`` sheet (a row per class, conditions as YAML flow text
+        in ``when``), checked as an instrument file's ``classifications:`` are."""
+        import yaml
+
+        sheet = self.classification_sheet
+        if sheet is None:
+            return ()
+        found: dict[str, dict[str, Any]] = {}
+        for r, values in sheet.rows:
+            where = f"sheet {sheet.title} row {r}"
+            cid = sheet.get(values, "classification")
+            if not cid:
+                raise self.fail(where, "a row needs the id of its 'classification'")
+            entry = found.setdefault(cid, {"id": cid, "classes": []})
+            for column, key in (
+                ("classification_name", "name"),
+                ("classification_description", "description"),
+                ("classification_source", "source"),
+            ):
+                if sheet.get(values, column):
+                    entry[key] = sheet.get(values, column)
+            rule: dict[str, Any] = {"id": sheet.get(values, "class")}
+            for column, key in (("class_name", "name"), ("class_description", "description")):
+                if sheet.get(values, column):
+                    rule[key] = sheet.get(values, column)
+            if sheet.get(values, "otherwise").casefold() in {"true", "yes", "1"}:
+                entry["otherwise"] = rule
+                continue
+            text = sheet.get(values, "when")
+            try:
+                rule["when"] = yaml.safe_load(text) if text else None
+            except yaml.YAMLError:
+                raise self.fail(
+                    f"{where}, column when",
+                    "expected the conditions as YAML, as in [{question: TARGET, equals: external}]",
+                ) from None
+            entry["classes"].append(rule)
+        try:
+            return parse_classifications(list(found.values()), self.source, items, questions)
+        except InstrumentError as exc:
+            message = str(exc)[len(f"{exc.source}: {exc.path}: ") :]
+            raise self.fail(f"sheet {sheet.title}: {exc.path}", message) from None
 
     def maturity(self) -> tuple[MaturityLevel, ...]:
         sheet = self.maturity_sheet
@@ -1264,7 +1315,7 @@ def read_xlsform(path: str | Path) -> XlsformImport:
         if settings and settings.rows:
             default_language = settings.get(settings.rows[0][1], "default_language")
         sheets = {"settings": settings} if settings else {}
-        for name in ("survey", "choices", "ipss_maturity"):
+        for name in ("survey", "choices", "ipss_maturity", "ipss_classifications"):
             ws = by_name.get(name)
             if ws is not None:
                 sheets[name] = _sheet(ws, ws.title, default_language)

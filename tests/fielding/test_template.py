@@ -40,7 +40,8 @@ def test_layout_of_the_template():
     assert [ws.sheet_state for ws in wb.worksheets] == ["visible", "visible", "hidden", "hidden"]
     data = wb["Data"]
     header = [c.value for c in data[1]]
-    assert header == ["respondent_id", "municipality"] + [i.code for i in inst.items]
+    # The items, then the open-ended question CON_OPEN.
+    assert header == ["respondent_id", "municipality"] + [i.code for i in inst.items] + ["CON_OPEN"]
     assert data.freeze_panes == "B2"
     assert all(data.column_dimensions[letter].width for letter in "ABC")
     drops = validations(data)

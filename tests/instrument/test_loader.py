@@ -300,7 +300,16 @@ DTCAF_TABLE = [
 
 
 def test_builtins_are_listed():
-    assert builtin_ids() == ["dtcaf", "ipss-senior-managers"]
+    assert builtin_ids() == [
+        "cgr-performance",
+        "collaborative-pa",
+        "dt-social-value",
+        "dtcaf",
+        "ipss-senior-managers",
+        "isdip",
+        "smart-governance",
+        "un-cepa",
+    ]
 
 
 def test_dtcaf_matches_the_published_table():
