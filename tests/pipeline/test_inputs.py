@@ -23,12 +23,15 @@ def _filled_template(tmp_path, rows: int = 12):
     ws = wb["Data"]
     header = [c.value for c in ws[1]]
     towns = ["Cape Town", "George", "Drakenstein"]
+    codes = {it.code for it in inst.items}
     for r in range(rows):
         for j, name in enumerate(header, start=1):
             if j == 1:
                 ws.cell(r + 2, j, f"R{r + 1}")
             elif name == "municipality":
                 ws.cell(r + 2, j, towns[r % 3])
+            elif name not in codes:  # an open-ended question: left empty
+                continue
             else:
                 scale = inst.item(name).scale
                 point = scale.points[(r + j) % len(scale.points)]
