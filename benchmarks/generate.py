@@ -1,4 +1,5 @@
-"""Generate DTCAF-shaped benchmark data: N respondents x 94 items in 50 groups.
+"""Generate DTCAF-shaped benchmark data: N respondents x 94 items in 50 groups, with a
+stratum (10 regions) and a survey weight per respondent.
 
 Deterministic for a given N and seed. Answers come from a latent model (a general factor, one
 factor per dimension and a group effect, cut into five ordered categories), so items correlate
@@ -43,6 +44,10 @@ def chunk(
     codes = (np.searchsorted(cuts, latent) + 1).astype(np.float32)
     codes[rng.random(codes.shape) < MISSING_SHARE] = np.nan
     frame = pd.DataFrame(codes, columns=item_codes()).astype("Int8")
+    # A stratified, weighted sample: ten regions (strata) of five groups each, weights that
+    # differ by region and by respondent (for the weighted benchmark: --weight, --strata).
+    frame.insert(0, "weight", np.round((1 + groups // 5) * rng.lognormal(0, 0.4, rows), 4))
+    frame.insert(0, "stratum", [f"R{g // 5 + 1:02d}" for g in groups])
     frame.insert(0, "group", [f"G{g + 1:02d}" for g in groups])
     frame.insert(0, "respondent_id", np.arange(start + 1, start + rows + 1))
     return frame

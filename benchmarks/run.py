@@ -86,24 +86,46 @@ def main() -> None:
                 ],
                 args.repeat,
             )
+            weighted = best_of(
+                [
+                    cli,
+                    "analyze",
+                    str(csv),
+                    "--instrument",
+                    "dtcaf",
+                    "--group",
+                    "group",
+                    "--weight",
+                    "weight",
+                    "--strata",
+                    "stratum",
+                    "--format",
+                    "json,csv",
+                    "--out",
+                    out,
+                ],
+                args.repeat,
+            )
         base = (
             None
             if args.no_baseline
             else best_of([py, str(HERE / "baseline.py"), str(csv)], args.repeat)
         )
-        rows.append((n, parse, ours, base))
+        rows.append((n, parse, ours, base, weighted))
 
     print(
         "| respondents | pyarrow parse s | analyze s (MB) | analyze / parse | "
-        "baseline s (MB) | baseline / analyze |"
+        "baseline s (MB) | baseline / analyze | weighted, stratified s (MB) | weighted / "
+        "unweighted |"
     )
-    print("|---:|---:|---:|---:|---:|---:|")
-    for n, parse, ours, base in rows:
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, parse, ours, base, weighted in rows:
         b = f"{base[0]:.2f} ({base[1]:.0f})" if base else "-"
         ratio = f"{base[0] / ours[0]:.1f}x" if base else "-"
         print(
             f"| {n:,} | {parse[0]:.2f} | {ours[0]:.2f} ({ours[1]:.0f}) | "
-            f"{ours[0] / parse[0]:.2f} | {b} | {ratio} |"
+            f"{ours[0] / parse[0]:.2f} | {b} | {ratio} | {weighted[0]:.2f} "
+            f"({weighted[1]:.0f}) | {weighted[0] / ours[0]:.2f} |"
         )
 
     small = args.data / "dtcaf-1000.csv"

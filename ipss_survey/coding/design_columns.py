@@ -82,9 +82,12 @@ def _weights(raw: RawTable, pos: int, rows: np.ndarray, row_no: np.ndarray, src:
 
     name = str(raw.frame.columns[pos])
     cells = raw.frame.iloc[rows, pos]
-    text = cells.astype("string").str.strip()
-    values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    w = values.to_numpy(dtype=float, na_value=np.nan)
+    if pd.api.types.is_numeric_dtype(cells.dtype):
+        w = cells.to_numpy(dtype=float, na_value=np.nan)
+    else:  # text: a decimal comma as some spreadsheets write it
+        text = cells.astype("string").str.strip()
+        values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        w = values.to_numpy(dtype=float, na_value=np.nan)
     declared = _missing(raw, name)
     if declared.values or declared.ranges:
         held = np.array([declared.holds(v) for v in cells.tolist()], dtype=bool)

@@ -182,22 +182,17 @@ def _design_rank_test(
     if hist is None or rows is None or not tested.any():
         note = Note(NoteCode.NO_SCORES, "no construct scores to compare")
         return GroupTest("design-kruskal-wallis", None, None, None, None, "", notes=[note])
-    key = scored.tallies.score_keys[ci]
-    assert key is not None
-    answered, total = key.decode(rows.keys[:, ci])
-    has_score = answered >= key.need
+    assert hist.key_to_value is not None
+    value = hist.key_to_value[rows.keys[:, ci]]  # each row's distinct score, -1 for none
     slot = units.slot[units.of_row]
-    block = np.full(g + 1, False)
+    block = np.zeros(g + 1, dtype=bool)
     block[:g] = tested
-    used = has_score & block[slot]
-    score = np.where(used, total / np.maximum(answered, 1), np.nan)
+    used = (value >= 0) & block[slot]
     w = design.weights
-    values, tie = np.unique(score[used], return_inverse=True)
-    tie_w = np.bincount(tie, weights=w[used], minlength=values.size)
-    mid = (np.cumsum(tie_w) - tie_w / 2.0) / w[used].sum()
-    rank = np.zeros(w.size)
-    rank[used] = mid[tie]
     wu = np.where(used, w, 0.0)
+    tie_w = np.bincount(np.maximum(value, 0), weights=wu, minlength=hist.values.size)
+    mid = (np.cumsum(tie_w) - tie_w / 2.0) / wu.sum()  # weighted mid-rank of each score
+    rank = np.where(used, mid[np.maximum(value, 0)], 0.0)
 
     def per_unit(v: np.ndarray) -> np.ndarray:
         return np.bincount(units.of_row, weights=v, minlength=units.n_units)
@@ -206,7 +201,7 @@ def _design_rank_test(
     if units.psu is None:
         squares = (per_unit(wu * w), per_unit(wu * w * rank), per_unit(wu * w * rank * rank))
     rt = rank_test_from_units(
-        units, per_unit(wu), per_unit(wu * rank), squares, per_unit(used * 1.0), labels, tested
+        units, per_unit(wu), per_unit(wu * rank), squares, per_unit(1.0 * used), labels, tested
     )
     return _from_rank(rt, excluded, opts.min_group_size)
 

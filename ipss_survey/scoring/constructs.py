@@ -84,8 +84,9 @@ def construct_stats(
     pct_neutral, se_neutral = _percent(neutral) if pooled else (None, None)
     pct_other, se_disagree = _percent(agree_or_neutral) if pooled else (None, None)
     respondents = None
-    if scale is not None and scale.agree_side is not None and n:
-        count = sums.c("agrees")
+    if scale is not None and scale.agree_side is not None and n and hist is not None:
+        values, counts = hist
+        count = int(counts[scale.agrees_on_average(values)].sum())
         se = iid_se_share(count / n, n)
         respondents = RespondentsAgreeing(
             count, n, 100.0 * count / n, None if se is None else 100.0 * se

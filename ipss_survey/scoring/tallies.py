@@ -46,6 +46,9 @@ class ScoreHistogram:
     counts: np.ndarray  # (groups + 1, D) int64
     answered_any: int
     weights: np.ndarray | None = None  # (groups + 1, D) sums of weights (design runs)
+    # Per score key (answered x span + total + shift): the index of its score in ``values``,
+    # -1 for keys without a score.
+    key_to_value: np.ndarray | None = None
 
     def total(self) -> np.ndarray:
         return self.counts.sum(axis=0)
@@ -126,11 +129,10 @@ class CodeSums:
 
 @dataclass
 class RowScores:
-    """Each analysed row's construct score keys (answered x span + total + shift) and
-    agreeing answers, in the rows' own order: the design-based rank tests rank rows."""
+    """Each analysed row's construct score keys (answered x span + total + shift), in the
+    rows' own order: the design-based rank tests rank rows by their scores."""
 
     keys: np.ndarray  # (rows, constructs) int32
-    agree: np.ndarray  # (rows, constructs) int16
 
 
 @dataclass
@@ -247,8 +249,8 @@ class _Plan:
     m_weight: np.ndarray  # per construct: answered x span
     shift_row: np.ndarray  # per construct, added to each key
     need: np.ndarray  # per construct: answers needed for a score (a huge number: no score)
-    agree_range: np.ndarray  # 2 x items: keyed codes that agree lie in [lo, hi]
-    neutral_range: np.ndarray  # 2 x items: keyed neutral codes lie in [lo, hi]
+    agree_range: np.ndarray  # 4 x items: keyed agreeing codes in [lo, hi]; the items' ends
+    neutral_range: np.ndarray  # 4 x items: keyed neutral codes in [lo, hi]; the items' ends
     score_range: np.ndarray  # 2 x constructs: scores that agree on average lie in [lo, hi]
     ftype: type  # float32, or float64 when keys could pass 2^24
     components: list[tuple[Any, slice]]  # (index into items x items, columns)
@@ -384,22 +386,56 @@ def _run_blocks(
             out.cells[ci][gi] += np.bincount(key_t[ci], minlength=size)
             if out.weighted_cells is not None:
                 out.weighted_cells[ci][gi] += np.bincount(key_t[ci], weights=w, minlength=size)
-        _construct_sums(plan, out, x, present, answered, total, seg, seg_units, w)
+        n_agree = (_in_range(x, present, plan.agree_range) @ plan.member).astype(
+            np.float64
+        )
+        _construct_sums(plan, out, n_agree, x, present, answered, total, seg, seg_units, w)
         if rows_out is not None:
             rows_out.keys[rows] = key
-            agree = _in_range(x, present, plan.agree_range).astype(ft) @ plan.member
-            rows_out.agree[rows] = agree.astype(np.int16)
     return out
 
 
 def _in_range(x: np.ndarray, present: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """Answered cells whose keyed code lies in [lo, hi] (per item)."""
-    return (x >= bounds[0]) & (x <= bounds[1]) & present
+    """Answered cells whose keyed code lies in [lo, hi] (per item), as float 0/1.
+
+    Missing answers are 0 in ``x``; where no range holds 0 the answered mask is not needed,
+    and a range reaching an item's top (or bottom) needs one comparison, not two.
+    """
+    lo, hi, tops, bottoms = bounds
+    if not np.isfinite(lo).any():
+        return np.zeros(x.shape, dtype=np.float32)
+    if np.all(hi >= tops):
+        hit = x >= lo
+        zero_passes = bool(np.any(lo <= 0))
+    elif np.all(lo <= bottoms):
+        hit = x <= hi
+        zero_passes = bool(np.any(hi >= 0))
+    else:
+        hit = (x >= lo) & (x <= hi)
+        zero_passes = bool(np.any((lo <= 0) & (hi >= 0)))
+    if zero_passes:  # a missing answer (0 in x) would pass: keep answered cells only
+        hit &= present
+    return hit.view(np.uint8).astype(np.float32)
+
+
+def _segment_weights(
+    r: int, seg: np.ndarray, n_seg: int, w: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(segments x rows) matrices that sum a block's rows into its units: by 1, by w and by
+    w^2 (each row in its unit's row), so that a unit's sums are one matrix product."""
+    ones = np.zeros((n_seg, r))
+    which = np.repeat(np.arange(n_seg), np.diff(np.append(seg, r)))
+    ones[which, np.arange(r)] = 1.0
+    if w is None:
+        return ones, ones, ones
+    by_w = ones * w[None, :]
+    return ones, by_w, by_w * w[None, :]
 
 
 def _construct_sums(
     plan: _Plan,
     out: _Sums,
+    n_agree: np.ndarray,
     x: np.ndarray,
     present: np.ndarray,
     answered: np.ndarray,
@@ -409,46 +445,43 @@ def _construct_sums(
     w: np.ndarray | None,
 ) -> None:
     """Each respondent's agreeing, neutral and valid answers, score and whether it agrees on
-    average, summed over the block's units (weighted, squared, counted)."""
-    ft = plan.ftype
-    n_agree = (_in_range(x, present, plan.agree_range).astype(ft) @ plan.member).astype(np.float64)
-    n_neutral = (_in_range(x, present, plan.neutral_range).astype(ft) @ plan.member).astype(
+    average, summed over the block's units (weighted, squared, counted): one small matrix
+    product per quantity, no (rows x constructs x quantities) array. Without a design only
+    what the pooled acceptance needs is summed (scores come from the histograms)."""
+    n_neutral = (_in_range(x, present, plan.neutral_range) @ plan.member).astype(
         np.float64
     )
     n_valid = answered.astype(np.float64)
-    scored = n_valid >= plan.need
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = np.where(scored, total / np.maximum(n_valid, 1.0), 0.0)
-    agrees = scored & (score >= plan.score_range[0]) & (score <= plan.score_range[1])
-    responded = n_valid > 0
-    sc, ag, rp = (v.astype(np.float64) for v in (scored, agrees, responded))
-    first = np.stack(
-        [n_agree, n_neutral, n_valid, sc, score, score * score, ag, rp], axis=-1
-    )  # rows x constructs x FIRST
-    counted = np.stack([rp, sc, ag], axis=-1)
+    rp = (n_valid > 0).astype(np.float64)
+    ones, by_w, by_w2 = _segment_weights(x.shape[0], seg, seg_units.size, w)
+    pairs = (
+        ("AA", n_agree * n_agree),
+        ("EE", n_neutral * n_neutral),
+        ("NN", n_valid * n_valid),
+        ("AE", n_agree * n_neutral),
+        ("AN", n_agree * n_valid),
+        ("EN", n_neutral * n_valid),
+    )
+    firsts = [("A", n_agree), ("E", n_neutral), ("N", n_valid), ("responded", rp)]
+    counted = [("responded", rp)]
+    seconds = list(pairs)
+    if plan.weighted:
+        scored = n_valid >= plan.need
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(scored, total / np.maximum(n_valid, 1.0), 0.0)
+        agrees = scored & (score >= plan.score_range[0]) & (score <= plan.score_range[1])
+        sc, ag = scored.astype(np.float64), agrees.astype(np.float64)
+        score_sq = score * score
+        firsts += [("scored", sc), ("score", score), ("score_sq", score_sq), ("agrees", ag)]
+        counted += [("scored", sc), ("agrees", ag)]
+        seconds += [("scored", sc), ("score", score), ("score_sq", score_sq), ("agrees", ag)]
+    for name, q in firsts:
+        out.first[seg_units, :, FIRST.index(name)] += by_w @ q
+    for name, q in counted:
+        out.counts[seg_units, :, COUNTED.index(name)] += np.rint(ones @ q).astype(np.int64)
     if out.second is not None:
-        second = np.stack(
-            [
-                n_agree * n_agree,
-                n_neutral * n_neutral,
-                n_valid * n_valid,
-                n_agree * n_neutral,
-                n_agree * n_valid,
-                n_neutral * n_valid,
-                sc,
-                score,
-                score * score,
-                ag,
-            ],
-            axis=-1,
-        )
-        if w is not None:
-            second *= (w * w)[:, None, None]
-        out.second[seg_units] += np.add.reduceat(second, seg, axis=0)
-    if w is not None:
-        first *= w[:, None, None]
-    out.first[seg_units] += np.add.reduceat(first, seg, axis=0)
-    out.counts[seg_units] += np.add.reduceat(counted, seg, axis=0).astype(np.int64)
+        for name, q in seconds:
+            out.second[seg_units, :, SECOND.index(name)] += by_w2 @ q
 
 
 def tally(
@@ -501,9 +534,7 @@ def tally(
     rows_out = None
     if keep_rows:
         n_con = len(instrument.constructs)
-        rows_out = RowScores(
-            np.zeros((n_rows, n_con), dtype=np.int32), np.zeros((n_rows, n_con), dtype=np.int16)
-        )
+        rows_out = RowScores(np.zeros((n_rows, n_con), dtype=np.int32))
     sums = _run_blocks(plan, coded.codes, order, blocks, units_sorted, weights, rows_out)
     if units is not None:  # unweighted counts per group slot from the units'
         per_slot = np.zeros((plan.n_slots, k_items, plan.code_width + 1), dtype=np.int64)
@@ -624,6 +655,10 @@ def _plan(
     lows = np.array([it.scale.low for it in instrument.items], dtype=np.int64)
     sign, offset = (v.astype(np.float32) for v in _keying(instrument))
     agree = [_keyed_range(it.scale.agree, it.scale.points) for it in instrument.items]
+    ends = np.array(
+        [[it.scale.high for it in instrument.items], [it.scale.low for it in instrument.items]],
+        dtype=np.float32,
+    )
     neutral = [_keyed_range(it.scale.neutral, it.scale.points) for it in instrument.items]
     plan = _Plan(
         sizes=sizes,
@@ -632,8 +667,8 @@ def _plan(
         m_weight=m_weight.astype(ftype),
         shift_row=shifts.astype(np.int32),
         need=need,
-        agree_range=np.array(agree, dtype=np.float32).T,
-        neutral_range=np.array(neutral, dtype=np.float32).T,
+        agree_range=np.vstack([np.array(agree, dtype=np.float32).T, ends]),
+        neutral_range=np.vstack([np.array(neutral, dtype=np.float32).T, ends]),
         score_range=np.array(
             [_score_range(instrument, con) for con in instrument.constructs], dtype=np.float64
         ).T.reshape(2, n_con),
@@ -670,4 +705,6 @@ def _histogram(
         wflat = weighted.reshape(n_slots, -1)[:, used]
         weights = np.zeros((n_slots, values.size))
         np.add.at(weights.T, inverse.ravel(), wflat.T)
-    return ScoreHistogram(values, counts, answered_any, weights)
+    key_to_value = np.full(cells.shape[1], -1, dtype=np.int32)
+    key_to_value[used] = inverse.ravel()
+    return ScoreHistogram(values, counts, answered_any, weights, key_to_value)

@@ -11,12 +11,15 @@ import itertools
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ipss_survey.coding import MISSING, CodedData
 from ipss_survey.instrument import parse_instrument
-from ipss_survey.scoring.tallies import item_components, required_answers, tally
+from ipss_survey.scoring.tallies import UnitAssignment, item_components, required_answers, tally
+from ipss_survey.stats.design import survey_design
+from ipss_survey.stats.design_sums import make_units
 
 # Two dimensions; D1 in two sub-dimensions; I2 reverse-keyed; I6 on a 0..3 scale of its own
 # dimension; I5 alone in a dimension with I4.
@@ -157,3 +160,88 @@ def test_items_sharing_a_construct_form_one_component():
         "c.yaml",
     )
     assert [c.tolist() for c in item_components(inst)] == [[0, 1, 2], [3]]
+
+
+# A scale whose agreement is the bottom (1 = Strongly agree), one on 0..3 whose 0 is a point,
+# and a neutral code: the per-respondent sums must not count a missing answer anywhere.
+INST_SIDES = parse_instrument(
+    "id: s\nscale: {points: [1, 2, 3, 4, 5], agree: [1, 2], neutral: [3]}\n"
+    "dimensions:\n"
+    "  - {id: L, items: [J1, {code: J2, reverse: true}, J3]}\n"
+    "  - {id: Z, scale: {points: [0, 1, 2, 3], agree: [0, 1]}, items: [J4, J5]}\n",
+    "s.yaml",
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from([1, 2, 3, 4, 5, int(MISSING)]), min_size=3, max_size=3),
+            st.lists(st.sampled_from([0, 1, 2, 3, int(MISSING)]), min_size=2, max_size=2),
+            st.integers(-1, 2),
+            st.floats(0.2, 5.0),
+            st.integers(0, 3),  # stratum
+        ),
+        min_size=2,
+        max_size=30,
+    )
+)
+def test_respondent_sums_equal_the_slow_way(data):
+    matrix = np.array([[*a, *b] for a, b, *_ in data])
+    groups = np.array([g for *_, g, _, _ in data])
+    w = np.array([x for *_, x, _ in data])
+    strata = np.array([h for *_, h in data])
+    c = CodedData(
+        codes=matrix.astype(np.int8),
+        item_codes=["J1", "J2", "J3", "J4", "J5"],
+        row_numbers=np.arange(1, len(data) + 1),
+        ids=[None] * len(data),
+        groups=None,
+        group_column=None,
+        rows_read=len(data),
+    )
+    keyed_codes = np.where(matrix == MISSING, -99, matrix)
+    keyed_codes[:, 1] = np.where(matrix[:, 1] == MISSING, -99, 6 - matrix[:, 1])
+    present = matrix != MISSING
+    agree = np.zeros((len(data), 2))
+    neutral = np.zeros((len(data), 2))
+    answers = np.zeros((len(data), 2))
+    for ci, cols in enumerate(([0, 1, 2], [3, 4])):
+        for j in cols:
+            hit = np.isin(keyed_codes[:, j], [1, 2] if ci == 0 else [0, 1]) & present[:, j]
+            agree[:, ci] += hit
+            neutral[:, ci] += (keyed_codes[:, j] == 3) & present[:, j] & (ci == 0)
+            answers[:, ci] += present[:, j]
+    slots = np.where(groups < 0, 3, groups)
+    iid = tally(c, INST_SIDES, groups, 3)
+    for slot in range(4):
+        rows_in = slots == slot
+        got = iid.sums.first[slot]
+        assert got[:, 0] == _approx(agree[rows_in].sum(axis=0))
+        assert got[:, 1] == _approx(neutral[rows_in].sum(axis=0))
+        assert got[:, 2] == _approx(answers[rows_in].sum(axis=0))
+        second = iid.sums.second[slot]
+        assert second[:, 0] == _approx((agree[rows_in] ** 2).sum(axis=0))
+        assert second[:, 4] == _approx((agree[rows_in] * answers[rows_in]).sum(axis=0))
+    design = survey_design(len(data), weights=w, strata=strata.astype(str), lonely_psu="adjust")
+    units = make_units(design, slots, 4)
+    weighted = tally(
+        c,
+        INST_SIDES,
+        groups,
+        3,
+        units=UnitAssignment(units.of_row, units.slot, design.weights, True),
+    )
+    for u in range(units.n_units):
+        rows_in = units.of_row == u
+        got = weighted.sums.first[u]
+        assert got[:, 0] == _approx((w[rows_in, None] * agree[rows_in]).sum(axis=0))
+        assert got[:, 2] == _approx((w[rows_in, None] * answers[rows_in]).sum(axis=0))
+        second = weighted.sums.second[u]
+        expect = (w[rows_in, None] ** 2 * agree[rows_in] * answers[rows_in]).sum(axis=0)
+        assert second[:, 4] == _approx(expect)
+
+
+def _approx(values):
+    return pytest.approx(np.asarray(values, dtype=float).tolist(), rel=1e-12, abs=1e-12)
