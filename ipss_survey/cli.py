@@ -259,6 +259,15 @@ ClusterOpt = Annotated[
         help="Cluster (primary sampling unit) column, nested in strata.",
     ),
 ]
+CodersOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--coders",
+        metavar="QUESTION=COL1,COL2",
+        help="Columns of human coders' theme ids (separated by ';') for an open-ended "
+        "question: agreement between coders and with the codebook is reported. Repeatable.",
+    ),
+]
 LonelyPsuOpt = Annotated[
     str,
     typer.Option(
@@ -292,6 +301,7 @@ def analyze(
     strata: StrataOpt = None,
     cluster: ClusterOpt = None,
     lonely_psu: LonelyPsuOpt = "fail",
+    coders: CodersOpt = None,
     json_out: JsonOpt = False,
     formats: FormatOpt = "all",
     title: TitleOpt = None,
@@ -331,6 +341,7 @@ def analyze(
             strata=strata,
             cluster=cluster,
             lonely_psu=lonely_psu,
+            coders=tuple(coders or ()),
         )
         inputs = run_inputs(data, instrument, given)
         for note in inputs.notes:

@@ -18,6 +18,11 @@ from ipss_survey.read import ExcludedRow
 from ipss_survey.results_v1 import upgrade
 from ipss_survey.scoring import ConstructStats, GroupStats, ItemStats
 from ipss_survey.scoring.choices import ChoiceSummary, OptionCount
+from ipss_survey.scoring.classification import (
+    ClassCount,
+    ClassificationGroup,
+    ClassificationSummary,
+)
 from ipss_survey.scoring.summaries import RespondentsAgreeing
 from ipss_survey.stats.groups import Effect, ExcludedGroup, PairwiseTest
 from ipss_survey.stats.reliability import ItemReliability
@@ -184,6 +189,89 @@ class MaturityEntry:
 
 
 @dataclass
+class ThemeGroup:
+    """A theme's share of one group's respondents who answered the question."""
+
+    group: str
+    respondents: int
+    pct: float | None
+
+
+@dataclass
+class ThemeEntry:
+    """One theme of one open-ended question: respondents whose answer mentions it, as a
+    percentage of those who gave a non-empty answer; up to five ``examples`` in data order."""
+
+    item: str
+    theme: str
+    name: str
+    respondents: int
+    pct: float | None
+    groups: list[ThemeGroup]
+    examples: list[str]
+
+
+@dataclass
+class CodedAnswer:
+    """One non-empty answer as written, and the themes it was coded to (codebook order)."""
+
+    row: int
+    id: str | None
+    group: str | None
+    answer: str
+    themes: list[str]
+
+
+@dataclass
+class KappaEntry:
+    """Cohen's kappa of two coders (``second`` "codebook": the automatic coding) on a theme,
+    on the ``n`` answers both coded; ``agreement`` the raw share of equal codes (0-1)."""
+
+    first: str
+    second: str
+    kappa: float | None
+    ci: list[float] | None
+    n: int
+    agreement: float | None
+
+
+@dataclass
+class ThemeAgreementEntry:
+    """Agreement on one theme: answers each coder gave it, Krippendorff's alpha over the human
+    coders (on ``alpha_units`` answers coded by two or more), kappa for each pair."""
+
+    theme: str
+    mentions: dict[str, int]
+    alpha: float | None
+    alpha_units: int
+    pairs: list[KappaEntry]
+
+
+@dataclass
+class OpenAnswers:
+    """An open-ended question coded into its codebook's themes.
+
+    ``answers`` rows, ``nonempty`` with an answer, ``unmatched`` of those matching no theme;
+    ``cooccurrence[a][b]`` respondents mentioning both theme a and theme b (``theme_ids``
+    order); ``coded`` every non-empty answer with its themes; ``coders`` and ``agreement``
+    only when human coders' columns were given.
+    """
+
+    item: str
+    text: str
+    codebook: str
+    answers: int
+    nonempty: int
+    unmatched: int
+    pct_unmatched: float | None
+    theme_ids: list[str]
+    cooccurrence: list[list[int]]
+    coded: list[CodedAnswer]
+    coders: list[str] | None = field(default=None, metadata=OMIT_NONE)
+    agreement: list[ThemeAgreementEntry] | None = field(default=None, metadata=OMIT_NONE)
+
+
+@dataclass
 class Results:
     schema_version: int
     tool: ToolInfo
@@ -199,6 +287,9 @@ class Results:
     maturity: list[MaturityEntry] = field(default_factory=list)
     multiple_choice: list[ChoiceSummary] | None = None  # only with multi-select questions
     categories: list[ChoiceSummary] | None = None  # only with categorical questions
+    themes: list[ThemeEntry] | None = None  # only with open-ended questions with a codebook
+    open_answers: list[OpenAnswers] | None = None
+    classifications: list[ClassificationSummary] | None = None  # only with classifications
     # The schema version of the file this was read from (``from_dict``; None for a run's own
     # results); not part of results.json.
     read_from_schema: int | None = None
@@ -227,6 +318,11 @@ class Results:
             top["multiple_choice"] = self.multiple_choice
         if self.categories is not None:
             top["categories"] = self.categories
+        if self.themes is not None:
+            top["themes"] = self.themes
+            top["open_answers"] = self.open_answers
+        if self.classifications is not None:
+            top["classifications"] = self.classifications
         return top
 
     def to_dict(self) -> dict[str, Any]:
@@ -276,6 +372,9 @@ class Results:
             maturity=[MaturityEntry(**m) for m in d.get("maturity", [])],
             multiple_choice=_choices(d.get("multiple_choice")),
             categories=_choices(d.get("categories")),
+            themes=_themes(d.get("themes")),
+            open_answers=_open_answers(d.get("open_answers")),
+            classifications=_classifications(d.get("classifications")),
             read_from_schema=version,
         )
 
@@ -283,6 +382,49 @@ class Results:
 def _construct(d: dict[str, Any]) -> ConstructStats:
     r = d.get("respondents_agreeing")
     return ConstructStats(**{**d, "respondents_agreeing": RespondentsAgreeing(**r) if r else None})
+
+
+def _themes(d: list[dict[str, Any]] | None) -> list[ThemeEntry] | None:
+    if d is None:
+        return None
+    return [ThemeEntry(**{**t, "groups": [ThemeGroup(**g) for g in t["groups"]]}) for t in d]
+
+
+def _open_answers(d: list[dict[str, Any]] | None) -> list[OpenAnswers] | None:
+    if d is None:
+        return None
+    out = []
+    for o in d:
+        agreement = o.get("agreement")
+        out.append(
+            OpenAnswers(
+                **{
+                    **o,
+                    "coded": [CodedAnswer(**c) for c in o["coded"]],
+                    "agreement": None
+                    if agreement is None
+                    else [
+                        ThemeAgreementEntry(**{**a, "pairs": [KappaEntry(**p) for p in a["pairs"]]})
+                        for a in agreement
+                    ],
+                }
+            )
+        )
+    return out
+
+
+def _classifications(d: list[dict[str, Any]] | None) -> list[ClassificationSummary] | None:
+    if d is None:
+        return None
+    out = []
+    for c in d:
+        groups = [
+            ClassificationGroup(**{**g, "classes": [ClassCount(**k) for k in g["classes"]]})
+            for g in c.get("groups", [])
+        ]
+        classes = [ClassCount(**k) for k in c["classes"]]
+        out.append(ClassificationSummary(**{**c, "classes": classes, "groups": groups}))
+    return out
 
 
 def _choices(d: list[dict[str, Any]] | None) -> list[ChoiceSummary] | None:

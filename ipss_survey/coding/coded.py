@@ -40,3 +40,5 @@ class CodedData:
     rows: np.ndarray | None = None  # positions in the read table of the analysed rows
     questions: dict[str, QuestionAnswers] = field(default_factory=dict)  # analysed rows only
     design: DesignColumns | None = None  # weights, strata, clusters of the analysed rows
+    # text question code -> {coder's column: its cells}, analysed rows only
+    coders: dict[str, dict[str, list[object]]] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from ipss_survey.coding.cells import (
     check_mostly_answers,
 )
 from ipss_survey.coding.coded import MISSING, CodedData
+from ipss_survey.coding.coder_columns import coder_spec, read_coders
 from ipss_survey.coding.columns import ColumnMatcher, missing_columns_hint
 from ipss_survey.coding.design_columns import DesignSpec, read_design
 from ipss_survey.coding.filters import RowFilter, filter_rows
@@ -54,14 +55,17 @@ def code_responses(
     where: Sequence[RowFilter] = (),
     keep_test_responses: bool = False,
     design: DesignSpec | None = None,
+    coders: Sequence[str] = (),
 ) -> CodedData:
     """Match columns, code every answer, and build the row ledger.
 
     Every row the reader met is accounted for: ``rows_read`` = analysed + excluded, where the
     excluded rows include the blank and repeated header rows the reader skipped, a platform's
     test responses (unless ``keep_test_responses``) and the rows ``where`` filters remove.
-    ``design`` names the weight, strata and cluster columns (``design_columns``).
+    ``design`` names the weight, strata and cluster columns (``design_columns``), ``coders``
+    human coders' columns of open-ended answers (``coder_columns``).
     """
+    coder_columns = coder_spec(instrument, coders)
     src = raw.where or raw.source
     columns = [str(c) for c in raw.frame.columns]
     matcher = ColumnMatcher(columns, column_map, src, raw.layout)
@@ -111,6 +115,7 @@ def code_responses(
     rows = np.flatnonzero(keep)
     everyone = rows.size == n
     design_columns = read_design(raw, matcher, design or DesignSpec(), rows, row_no, src)
+    coder_cells = read_coders(raw, matcher, coder_columns, rows, src)
     groups = None
     if groups_all is not None:
         groups = groups_all.rows(None if everyone else rows).tolist()
@@ -140,6 +145,7 @@ def code_responses(
         rows=rows,
         questions={code: q.subset(rows) for code, q in questions.items()},
         design=design_columns,
+        coders=coder_cells,
     )
 
 

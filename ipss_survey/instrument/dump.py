@@ -350,6 +350,9 @@ class _Writer:
         self.field("    ", "text", q.text)
         if q.codebook is not None:
             self.lines.append(f"    codebook: {scalar(q.codebook)}")
+        if q.coders:
+            listed = ", ".join(scalar(c, flow=True) for c in q.coders)
+            self.lines.append(f"    coders: [{listed}]")
         if q.dimension is not None:
             self.lines.append(f"    dimension: {scalar(q.dimension)}")
         self.field("    ", "source", q.source)

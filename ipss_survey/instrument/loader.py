@@ -59,6 +59,7 @@ _QUESTION_KEYS = {
     "dimension",
     "source",
     "provenance",
+    "coders",
 }
 _OPTION_KEYS = {"code", "label"}
 _MATURITY_KEYS = {"levels", "basis"}
@@ -423,6 +424,14 @@ class _Loader:
             codebook = entry.get("codebook")
             if codebook is not None and kind != "text":
                 raise self.fail(_join(qpath, "codebook"), "only a 'text' question has a codebook")
+            coders = ()
+            if "coders" in entry:
+                if kind != "text" or codebook is None:
+                    raise self.fail(
+                        _join(qpath, "coders"),
+                        "only a 'text' question with a codebook has coders' columns",
+                    )
+                coders = self.texts(entry["coders"], _join(qpath, "coders"))
             out.append(
                 Question(
                     code=code,
@@ -435,6 +444,7 @@ class _Loader:
                     provenance=self.choice(
                         entry.get("provenance"), _join(qpath, "provenance"), PROVENANCES
                     ),
+                    coders=coders,
                 )
             )
         return tuple(out)

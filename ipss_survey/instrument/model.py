@@ -147,6 +147,7 @@ class Question:
     dimension: str | None = None  # the dimension reports show it with, if any
     source: str = ""
     provenance: str | None = None
+    coders: tuple[str, ...] = ()  # text questions: columns of human coders' theme ids
 
 
 # What a classification rule may test: an item's code (as answered, before reverse keying),

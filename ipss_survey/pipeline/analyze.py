@@ -12,12 +12,14 @@ from ipss_survey.instrument import Instrument
 from ipss_survey.pipeline.acceptance import acceptance_section
 from ipss_survey.pipeline.group_tests import group_section
 from ipss_survey.pipeline.notes import NoteCollector
+from ipss_survey.pipeline.open_answers import open_answers_section
 from ipss_survey.pipeline.options import Options
 from ipss_survey.pipeline.provenance import instrument_info, tool_info
 from ipss_survey.pipeline.reliability import reliability_section
 from ipss_survey.read import Progress, ReadSettings, read_table
 from ipss_survey.results import SCHEMA_VERSION, DataInfo, DesignInfo, MaturityEntry, Results
 from ipss_survey.scoring import Scored, score
+from ipss_survey.scoring.classification import classify
 
 
 def analyze(
@@ -55,6 +57,7 @@ def analyze(
         where=opts.filters(),
         keep_test_responses=opts.keep_test_responses,
         design=opts.design(),
+        coders=opts.coders,
     )
     source, sha256, file_format = source_name or raw.source, raw.sha256, raw.file_format
     del raw  # the raw table is not needed past coding; free it before scoring
@@ -63,6 +66,12 @@ def analyze(
     reliability = reliability_section(coded, scored, instrument, notes)
     acceptance = acceptance_section(scored, instrument, opts, notes)
     group_tests = group_section(scored, instrument, opts, notes) if scored.group_labels else []
+    open_answers = open_answers_section(coded, instrument, notes)
+    classes = (
+        classify(coded, instrument, scored.group_index, scored.group_labels)
+        if instrument.classifications
+        else None
+    )
     return Results(
         schema_version=SCHEMA_VERSION,
         tool=tool_info(),
@@ -90,6 +99,9 @@ def analyze(
         maturity=maturity_section(scored, instrument),
         multiple_choice=scored.multiple_choice,
         categories=scored.categories,
+        themes=None if open_answers is None else open_answers[0],
+        open_answers=None if open_answers is None else open_answers[1],
+        classifications=classes,
     )
 
 

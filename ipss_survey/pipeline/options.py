@@ -39,6 +39,7 @@ class Options:
     strata: str | None = None
     cluster: str | None = None
     lonely_psu: str = "fail"  # R's options(survey.lonely.psu), R's default
+    coders: tuple[str, ...] = ()  # human coders' columns of open answers (``coding.coder_columns``)
 
     def check(self) -> None:
         """Refuse an option value that cannot be meant, naming the option and its range."""
@@ -80,4 +81,5 @@ class Options:
         out = asdict(self)
         out["columns"] = Path(self.columns).name if self.columns else None
         out["where"] = list(self.where)
+        out["coders"] = list(self.coders)
         return out

@@ -386,9 +386,7 @@ def _run_blocks(
             out.cells[ci][gi] += np.bincount(key_t[ci], minlength=size)
             if out.weighted_cells is not None:
                 out.weighted_cells[ci][gi] += np.bincount(key_t[ci], weights=w, minlength=size)
-        n_agree = (_in_range(x, present, plan.agree_range) @ plan.member).astype(
-            np.float64
-        )
+        n_agree = (_in_range(x, present, plan.agree_range) @ plan.member).astype(np.float64)
         _construct_sums(plan, out, n_agree, x, present, answered, total, seg, seg_units, w)
         if rows_out is not None:
             rows_out.keys[rows] = key
@@ -448,9 +446,7 @@ def _construct_sums(
     average, summed over the block's units (weighted, squared, counted): one small matrix
     product per quantity, no (rows x constructs x quantities) array. Without a design only
     what the pooled acceptance needs is summed (scores come from the histograms)."""
-    n_neutral = (_in_range(x, present, plan.neutral_range) @ plan.member).astype(
-        np.float64
-    )
+    n_neutral = (_in_range(x, present, plan.neutral_range) @ plan.member).astype(np.float64)
     n_valid = answered.astype(np.float64)
     rp = (n_valid > 0).astype(np.float64)
     ones, by_w, by_w2 = _segment_weights(x.shape[0], seg, seg_units.size, w)
