@@ -272,6 +272,40 @@ class OpenAnswers:
 
 
 @dataclass
+class ItemAgreement:
+    """rwg of one item in one group, on the group's answers to it."""
+
+    code: str
+    n: int
+    rwg: float | None
+
+
+@dataclass
+class PanelAgreement:
+    """Within-group agreement on one construct in one group: rwg(j) on the ``n`` respondents
+    who answered every item, and rwg per item."""
+
+    construct: str
+    group: str
+    n: int
+    rwg_j: float | None
+    items: list[ItemAgreement]
+
+
+@dataclass
+class IccEntry:
+    """ICC(1) and ICC(2) of one construct's scores across the groups (one-way ANOVA)."""
+
+    construct: str
+    level: str
+    icc1: float | None
+    icc2: float | None
+    n_groups: int
+    n: int
+    mean_group_size: float | None
+
+
+@dataclass
 class Results:
     schema_version: int
     tool: ToolInfo
@@ -290,6 +324,8 @@ class Results:
     themes: list[ThemeEntry] | None = None  # only with open-ended questions with a codebook
     open_answers: list[OpenAnswers] | None = None
     classifications: list[ClassificationSummary] | None = None  # only with classifications
+    agreement: list[PanelAgreement] | None = None  # only with --group
+    icc: list[IccEntry] | None = None  # only with --group
     # The schema version of the file this was read from (``from_dict``; None for a run's own
     # results); not part of results.json.
     read_from_schema: int | None = None
@@ -323,6 +359,9 @@ class Results:
             top["open_answers"] = self.open_answers
         if self.classifications is not None:
             top["classifications"] = self.classifications
+        if self.agreement is not None:
+            top["agreement"] = self.agreement
+            top["icc"] = self.icc
         return top
 
     def to_dict(self) -> dict[str, Any]:
@@ -375,6 +414,13 @@ class Results:
             themes=_themes(d.get("themes")),
             open_answers=_open_answers(d.get("open_answers")),
             classifications=_classifications(d.get("classifications")),
+            agreement=None
+            if d.get("agreement") is None
+            else [
+                PanelAgreement(**{**a, "items": [ItemAgreement(**i) for i in a["items"]]})
+                for a in d["agreement"]
+            ],
+            icc=None if d.get("icc") is None else [IccEntry(**e) for e in d["icc"]],
             read_from_schema=version,
         )
 

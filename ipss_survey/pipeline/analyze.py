@@ -14,6 +14,7 @@ from ipss_survey.pipeline.group_tests import group_section
 from ipss_survey.pipeline.notes import NoteCollector
 from ipss_survey.pipeline.open_answers import open_answers_section
 from ipss_survey.pipeline.options import Options
+from ipss_survey.pipeline.panels import panels_section
 from ipss_survey.pipeline.provenance import instrument_info, tool_info
 from ipss_survey.pipeline.reliability import reliability_section
 from ipss_survey.read import Progress, ReadSettings, read_table
@@ -67,6 +68,7 @@ def analyze(
     acceptance = acceptance_section(scored, instrument, opts, notes)
     group_tests = group_section(scored, instrument, opts, notes) if scored.group_labels else []
     open_answers = open_answers_section(coded, instrument, notes)
+    panels = panels_section(scored, instrument, notes) if scored.group_labels else None
     classes = (
         classify(coded, instrument, scored.group_index, scored.group_labels)
         if instrument.classifications
@@ -102,6 +104,8 @@ def analyze(
         themes=None if open_answers is None else open_answers[0],
         open_answers=None if open_answers is None else open_answers[1],
         classifications=classes,
+        agreement=None if panels is None else panels[0],
+        icc=None if panels is None else panels[1],
     )
 
 

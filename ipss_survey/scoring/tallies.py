@@ -117,6 +117,18 @@ class ConstructSums:
 
 
 @dataclass
+class CompleteSums:
+    """Per group slot and construct, over the respondents who answered every item of the
+    construct: their count ``n`` (slots x C), and the sums of each item's keyed answers and
+    of their squares (slots x C x items; items outside the construct hold sums too, unused).
+    Within-group agreement rwg(j) uses the complete respondents' item variances."""
+
+    n: np.ndarray
+    total: np.ndarray
+    squares: np.ndarray
+
+
+@dataclass
 class CodeSums:
     """Per unit, item and answer code (code - the item's lowest point): the sum of the
     weights (``w1``), of their squares (``w2``; None for a clustered design) and the count
@@ -144,6 +156,7 @@ class Tallies:
     code_counts: np.ndarray
     missing_counts: np.ndarray
     sums: ConstructSums | None = None  # per unit (the group slots without a design)
+    complete: CompleteSums | None = None  # per group slot
     code_sums: CodeSums | None = None  # design runs
     rows: RowScores | None = None  # only when asked for (design runs with groups)
     score_keys: list[ScoreKey | None] = field(default_factory=list)  # how ``rows.keys`` read
@@ -237,6 +250,9 @@ class _Sums:
     code_w1: np.ndarray | None  # units x items x (width + 1)
     code_w2: np.ndarray | None
     code_n: np.ndarray | None
+    complete_n: np.ndarray  # slots x constructs
+    complete_total: np.ndarray  # slots x constructs x items
+    complete_squares: np.ndarray
 
 
 @dataclass
@@ -249,6 +265,7 @@ class _Plan:
     m_weight: np.ndarray  # per construct: answered x span
     shift_row: np.ndarray  # per construct, added to each key
     need: np.ndarray  # per construct: answers needed for a score (a huge number: no score)
+    n_items: np.ndarray  # per construct: its items
     agree_range: np.ndarray  # 4 x items: keyed agreeing codes in [lo, hi]; the items' ends
     neutral_range: np.ndarray  # 4 x items: keyed neutral codes in [lo, hi]; the items' ends
     score_range: np.ndarray  # 2 x constructs: scores that agree on average lie in [lo, hi]
@@ -282,6 +299,9 @@ class _Plan:
             np.zeros((self.n_units, self.k_items, width)) if design else None,
             np.zeros((self.n_units, self.k_items, width)) if design and self.second else None,
             np.zeros((self.n_units, self.k_items, width), dtype=np.int64) if design else None,
+            np.zeros((self.n_slots, n_con), dtype=np.int64),
+            np.zeros((self.n_slots, n_con, self.k_items)),
+            np.zeros((self.n_slots, n_con, self.k_items)),
         )
 
 
@@ -386,6 +406,11 @@ def _run_blocks(
             out.cells[ci][gi] += np.bincount(key_t[ci], minlength=size)
             if out.weighted_cells is not None:
                 out.weighted_cells[ci][gi] += np.bincount(key_t[ci], weights=w, minlength=size)
+        complete = (answered == plan.n_items[None, :]).astype(ft)  # rows x constructs
+        out.complete_n[gi] += np.rint(complete.sum(axis=0)).astype(np.int64)
+        xf = x.astype(ft, copy=False)
+        out.complete_total[gi] += complete.T @ xf
+        out.complete_squares[gi] += complete.T @ (xf * xf)
         n_agree = (_in_range(x, present, plan.agree_range) @ plan.member).astype(np.float64)
         _construct_sums(plan, out, n_agree, x, present, answered, total, seg, seg_units, w)
         if rows_out is not None:
@@ -563,6 +588,7 @@ def tally(
         code_sums=None
         if sums.code_w1 is None or sums.code_n is None
         else CodeSums(sums.code_w1, sums.code_w2, sums.code_n),
+        complete=CompleteSums(sums.complete_n, sums.complete_total, sums.complete_squares),
         rows=rows_out,
         score_keys=keys,
     )
@@ -663,6 +689,7 @@ def _plan(
         m_weight=m_weight.astype(ftype),
         shift_row=shifts.astype(np.int32),
         need=need,
+        n_items=np.array([len(c.items) for c in instrument.constructs], dtype=np.float32),
         agree_range=np.vstack([np.array(agree, dtype=np.float32).T, ends]),
         neutral_range=np.vstack([np.array(neutral, dtype=np.float32).T, ends]),
         score_range=np.array(

@@ -184,11 +184,20 @@ def rwg_items(
     if codes.size != x.shape[0]:
         raise ValueError("answers and groups must have the same number of rows")
     counts, variances = _group_variances(x, codes, len(labels))
+    return rwg_from_variances(labels, counts, variances, sigma)
+
+
+def rwg_from_variances(
+    labels: list[str], counts: np.ndarray, variances: np.ndarray, ranvar: float
+) -> list[WithinGroupAgreement]:
+    """rwg of every item from the groups' answer counts and sample variances (groups x items;
+    NaN where a group has fewer than two answers): 1 - min(s^2, ranvar)/ranvar, as
+    ``rwg_items``. For callers that hold the variances already (one pass over the data)."""
     with np.errstate(invalid="ignore"):
-        values = 1.0 - np.minimum(variances, sigma) / sigma
+        values = 1.0 - np.minimum(variances, ranvar) / ranvar
     return [
-        _agreement("rwg", 1, sigma, labels, counts[:, j], variances[:, j], values[:, j])
-        for j in range(x.shape[1])
+        _agreement("rwg", 1, ranvar, labels, counts[:, j], variances[:, j], values[:, j])
+        for j in range(variances.shape[1])
     ]
 
 
@@ -232,12 +241,28 @@ def rwg_j(
         raise ValueError("answers and groups must have the same number of rows")
     complete = np.where(np.all(~np.isnan(x), axis=1), codes, -1)
     counts, variances = _group_variances(x, complete, len(labels))
-    j = x.shape[1]
+    return rwg_j_from_variances(labels, counts[:, 0], variances, sigma)
+
+
+def rwg_j_from_variances(
+    labels: list[str], counts: np.ndarray, variances: np.ndarray, ranvar: float
+) -> WithinGroupAgreement:
+    """rwg(j) from each group's count of complete respondents and their item variances
+    (groups x J), as ``rwg_j``: s^2 the mean item variance capped at ranvar,
+    J (1 - s^2/ranvar) / (J (1 - s^2/ranvar) + s^2/ranvar)."""
+    j = variances.shape[1]
     mean_variance = variances.mean(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.minimum(mean_variance, sigma) / sigma
+        ratio = np.minimum(mean_variance, ranvar) / ranvar
         values = j * (1.0 - ratio) / (j * (1.0 - ratio) + ratio)
-    return _agreement("rwg_j", j, sigma, labels, counts[:, 0], mean_variance, values)
+    return _agreement("rwg_j", j, ranvar, labels, counts, mean_variance, values)
+
+
+def variances_from_sums(n: np.ndarray, total: np.ndarray, squares: np.ndarray) -> np.ndarray:
+    """Sample variances (n - 1) from counts, sums and sums of squares (NaN where n < 2)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (squares - total * total / n) / (n - 1)
+    return np.where(n > 1, np.maximum(out, 0.0), np.nan)
 
 
 def icc(scores: Any, groups: Any) -> IntraclassCorrelation:
@@ -266,7 +291,20 @@ def icc(scores: Any, groups: Any) -> IntraclassCorrelation:
     keep = ~np.isnan(x) & (codes >= 0)
     values, codes = x[keep], codes[keep]
     sizes = np.bincount(codes, minlength=len(labels)).astype(float)
-    n, k = int(values.size), int(np.count_nonzero(sizes))
+    totals = np.bincount(codes, weights=values, minlength=len(labels))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = totals / sizes
+    ss_within = float(np.sum((values - means[codes]) ** 2))
+    return icc_from_moments(sizes, totals, ss_within)
+
+
+def icc_from_moments(
+    sizes: np.ndarray, totals: np.ndarray, ss_within: float
+) -> IntraclassCorrelation:
+    """ICC(1) and ICC(2) from each group's count and sum of scores and the pooled
+    within-group sum of squares (as ``icc``), for callers holding them from one pass."""
+    sizes = np.asarray(sizes, dtype=float)
+    n, k = int(sizes.sum()), int(np.count_nonzero(sizes))
     df_b, df_w = max(k - 1, 0), n - k
     if k < 2 or df_w == 0:
         note = (
@@ -280,12 +318,10 @@ def icc(scores: Any, groups: Any) -> IntraclassCorrelation:
         return IntraclassCorrelation(
             None, None, k, n, n / k if k else None, None, None, df_b, df_w, [note]
         )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.bincount(codes, weights=values, minlength=len(labels)) / sizes
-    grand = values.mean()
     present = sizes > 0
-    ss_between = float(np.sum(sizes[present] * (means[present] - grand) ** 2))
-    ss_within = float(np.sum((values - means[codes]) ** 2))
+    means = totals[present] / sizes[present]
+    grand = float(totals.sum()) / n
+    ss_between = float(np.sum(sizes[present] * (means - grand) ** 2))
     msb, msw = ss_between / df_b, ss_within / df_w
     g = n / k
     notes: list[Note] = []

@@ -258,3 +258,42 @@ def test_group_p_adj_is_holm_over_constructs_of_a_level(bfi):
     kws = [g for g in bfi["group_tests"] if g["test"] == "kruskal-wallis"]
     expected = holm_by_hand([g["p_value"] for g in kws])
     assert [g["p_adj"] for g in kws] == pytest.approx(expected, rel=1e-12)
+
+
+def _panel_case(dataset: str, grouping: str) -> dict:
+    return next(
+        c
+        for c in ref("within_group")["cases"]
+        if (c["dataset"], c["grouping"]) == (dataset, grouping) and c["rows"] is None
+    )
+
+
+@pytest.mark.parametrize(("dataset", "grouping"), [("tai", "study"), ("bfi", "education")])
+def test_within_group_agreement_matches_multilevel(tai, bfi_education, dataset, grouping):
+    """rwg per item, rwg.j per construct and ICC1/ICC2 of the scores, through the whole
+    pipeline (tests/reference/within_group.R: multilevel::rwg, rwg.j, ICC1, ICC2)."""
+    res = {"tai": tai, "bfi": bfi_education}[dataset]
+    case = _panel_case(dataset, grouping)
+    found = {(a["construct"], a["group"]): a for a in res["agreement"]}
+    for r in case["rwg_j"]:
+        for group, value, size in zip(r["groups"], r["rwg_j"], r["gsize"], strict=True):
+            got = found[(r["construct"], group)]
+            assert got["n"] == size
+            assert got["rwg_j"] == pytest.approx(value, rel=TOL, abs=1e-12)
+    by_item = {}
+    for a in res["agreement"]:
+        for it in a["items"]:
+            by_item[(it["code"], a["group"])] = it
+    for r in case["rwg"]:
+        for group, value, size in zip(r["groups"], r["rwg"], r["gsize"], strict=True):
+            got = by_item[(r["item"], group)]
+            assert got["n"] == size
+            if value is None:
+                assert got["rwg"] is None
+            else:
+                assert got["rwg"] == pytest.approx(value, rel=TOL, abs=1e-12)
+    for r in case["icc"]:
+        got = by(res["icc"], "construct", r["construct"])
+        assert (got["n"], got["n_groups"]) == (r["n"], r["n_groups"])
+        assert got["icc1"] == pytest.approx(r["icc1"], rel=TOL)
+        assert got["icc2"] == pytest.approx(r["icc2"], rel=TOL)
