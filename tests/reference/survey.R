@@ -8,6 +8,8 @@
 # designs derived from them with fixed rules written below (strata of districts; a stratum with
 # a single PSU). The api data hold no Likert items, so seven 5-point items are cut from their
 # variables at fixed points; agreement is a code of 4 or 5.
+# Key `pipeline`: every design-based number of results.json that `ipss-survey analyze` gives on
+# those rows with the instrument tests/data/api.yaml (tests/pipeline/test_design_reference.py).
 source("common.R")
 suppressPackageStartupMessages(library(survey))
 data(api, package = "survey")
@@ -402,6 +404,327 @@ for (s in names(bfi_keys)) {
   }
 }
 
+# ---------------------------------------------------------------------------------------------
+# The whole pipeline (tests/pipeline/test_design_reference.py): `ipss-survey analyze` on the
+# rows of one design of api.csv with the instrument tests/data/api.yaml and the design's
+# options, every design-based number of results.json computed here from the raw answers with
+# the instrument's keying (q3, q4, q5 reversed: 6 - code) and scores of at least half the items.
+# Groups are svyby's domains: design[group, ] (svyby calls FUN on exactly that subset), each
+# interval on the group's own degf; tests leave out groups of fewer than 5 (min_group_size).
+api_instrument <- list(
+  constructs = list(
+    list(id = "PERF", level = "dimension", items = I(c("q1", "q2", "q3", "q4", "q5"))),
+    list(id = "PERF-api", level = "subdimension", items = I(c("q1", "q2"))),
+    list(id = "PERF-need", level = "subdimension", items = I(c("q3", "q4", "q5"))),
+    list(id = "CLASS", level = "dimension", items = I(c("q6", "q7")))
+  ),
+  reverse = I(c("q3", "q4", "q5")),
+  points = 1:5, agree = 4:5, neutral = I(3), disagree = 1:2, min_answered = 0.5,
+  min_group_size = 5, threshold = 50
+)
+pipeline_p0 <- api_instrument$threshold / 100
+keyed <- function(q, x) if (q %in% api_instrument$reverse) 6 - x else x
+share <- function(x, codes) ifelse(is.na(x), NA, as.numeric(x %in% codes))
+fin <- function(x) {
+  x <- num(x)
+  if (length(x) == 1 && !is.finite(x)) NA else x
+}
+score_col <- function(con) paste0("score_", gsub("-", "_", con$id))
+
+# The wide data of one run: raw answers, 0/1 shares per item, construct scores and whether the
+# score lies in the agreement range (at least 4, the lowest agreement code).
+pipeline_data <- function(spec) {
+  d <- spec_data(spec)
+  d$one <- 1
+  for (q in items) {
+    d[[paste0(q, "_agree")]] <- share(d[[q]], api_instrument$agree)
+    d[[paste0(q, "_neutral")]] <- share(d[[q]], api_instrument$neutral)
+    d[[paste0(q, "_disagree")]] <- share(d[[q]], api_instrument$disagree)
+    fav <- if (q %in% api_instrument$reverse) api_instrument$disagree else api_instrument$agree
+    d[[paste0(q, "_favourable")]] <- share(d[[q]], fav)
+  }
+  for (con in api_instrument$constructs) {
+    x <- sapply(con$items, function(q) keyed(q, d[[q]]))
+    s <- construct_score(matrix(x, nrow = nrow(d)))
+    d[[score_col(con)]] <- s
+    d[[paste0(score_col(con), "_agrees")]] <- ifelse(is.na(s), NA, as.numeric(s >= 4))
+  }
+  d
+}
+
+# Long data of one construct: one row per valid answer with its respondent's columns and the
+# keyed answer's agreement, neutrality and disagreement.
+construct_long <- function(d, con) {
+  keep <- setdiff(names(d), c(items, grep("^q[0-9]_|^score_", names(d), value = TRUE)))
+  parts <- lapply(con$items, function(q) {
+    ok <- !is.na(d[[q]])
+    k <- keyed(q, d[[q]][ok])
+    data.frame(d[ok, keep, drop = FALSE], item = rep(q, sum(ok)),
+               agree = share(k, api_instrument$agree), neutral = share(k, api_instrument$neutral),
+               disagree = share(k, api_instrument$disagree), stringsAsFactors = FALSE)
+  })
+  out <- do.call(rbind, parts)
+  rownames(out) <- NULL
+  out
+}
+
+svy_value <- function(f, d) {
+  m <- svymean(f, d, na.rm = TRUE)
+  list(estimate = fin(coef(m)), se = fin(SE(m)))
+}
+# svyvar's factor n/(n - 1) needs two rows in the design (or group): NA with one, as Python
+svy_sd <- function(f, d) {
+  if (nrow(d$variables) < 2) return(NA)
+  fin(sqrt(num(coef(svyvar(f, d, na.rm = TRUE)))))
+}
+svy_median <- function(f, d) num(coef(svyquantile(f, d, 0.5, qrule = "school", na.rm = TRUE,
+                                                   ci = FALSE)))
+
+# items[] of results.json for one design (or one group's design[group, ]).
+item_summary <- function(d, q) {
+  x <- d$variables[[q]]
+  w <- weights(d, "sampling")
+  ok <- !is.na(x)
+  pts <- api_instrument$points
+  out <- list(item = q, n = sum(ok), n_weighted = sum(w[ok]), missing = sum(!ok),
+              counts = setNames(as.list(sapply(pts, function(p) sum(ok & x == p))), pts),
+              weighted_counts = setNames(as.list(sapply(pts, function(p) sum(w[ok & x == p]))),
+                                         pts))
+  if (!any(ok)) return(out)
+  f <- reformulate(q)
+  m <- svy_value(f, d)
+  out <- c(out, list(mean = m$estimate, se_mean = m$se, sd = svy_sd(f, d),
+                     median = svy_median(f, d)))
+  for (kind in c("agree", "neutral", "disagree", "favourable")) {
+    v <- svy_value(reformulate(paste0(q, "_", kind)), d)
+    out[[paste0("pct_", kind)]] <- 100 * v$estimate
+    out[[paste0("se_pct_", kind)]] <- 100 * v$se
+  }
+  out
+}
+
+# The acceptance figure and its test: svyciprop(~a, d, method = "logit") (interval and glm
+# estimate), SE and estimate of svymean, t = (p - p0) / SE with p svymean's, df = degf(d).
+# svyciprop's interval is expit(logit p -/+ qt(0.975, df) SE / (p (1 - p))) (checked), but
+# confint.svyglm turns the t quantile into a normal level, 1 - 2 pnorm(qt(0.025, df)), which
+# rounds to 1 for df = 1 (a group of two PSUs in one stratum) and gives (-Inf, Inf), so
+# svyciprop returns (0, NaN); there the interval is that formula's (ci_source "formula").
+acceptance_record <- function(d, var) {
+  f <- reformulate(var)
+  m <- svymean(f, d, na.rm = TRUE)
+  p <- num(coef(m))
+  se <- num(SE(m))
+  df <- degf(d)
+  out <- list(pct_agree = 100 * p, se = 100 * se, df = df, svyciprop = NA, ci = NULL,
+              statistic = NA, p_value = NA)
+  if (p > 0 && p < 1 && se > 0 && df > 0) {
+    ci <- svyciprop(f, d, method = "logit", df = df)
+    half <- qt(0.975, df) * se / (p * (1 - p))
+    formula_ci <- plogis(qlogis(p) + c(-half, half))
+    out$ci_source <- "svyciprop"
+    if (all(is.finite(attr(ci, "ci")))) {
+      stopifnot(isTRUE(all.equal(num(attr(ci, "ci")), formula_ci, tolerance = 1e-7)))
+      out$ci <- 100 * num(attr(ci, "ci"))
+    } else {
+      out$ci <- 100 * formula_ci
+      out$ci_source <- "formula"
+    }
+    t <- (p - pipeline_p0) / se
+    out$svyciprop <- 100 * num(ci)
+    out$statistic <- t
+    out$p_value <- pt(t, df, lower.tail = FALSE)
+  }
+  out
+}
+
+# constructs[] of results.json: scores on the wide design d, acceptance on the long design dl
+# (both the whole design's, or one group's).
+construct_summary <- function(d, dl, con) {
+  sc <- score_col(con)
+  s <- d$variables[[sc]]
+  w <- weights(d, "sampling")
+  ok <- !is.na(s)
+  out <- list(id = con$id, n = sum(ok), n_weighted = sum(w[ok]),
+              answers = if (is.null(dl)) 0 else nrow(dl$variables))
+  if (any(ok)) {
+    f <- reformulate(sc)
+    m <- svy_value(f, d)
+    ag <- svy_value(reformulate(paste0(sc, "_agrees")), d)
+    out <- c(out, list(mean = m$estimate, se_mean = m$se, sd = svy_sd(f, d),
+                       median = svy_median(f, d),
+                       respondents_agreeing = list(count = sum(s[ok] >= 4), n = sum(ok),
+                                                   pct = 100 * ag$estimate, se_pct = 100 * ag$se)))
+  }
+  if (!is.null(dl) && nrow(dl$variables) > 0) {
+    acc <- acceptance_record(dl, "agree")
+    neutral <- svy_value(~neutral, dl)
+    disagree <- svy_value(~disagree, dl)
+    out <- c(out, list(pct_agree = acc$pct_agree, se_pct_agree = acc$se,
+                       svyciprop = acc$svyciprop, ci_pct_agree = acc$ci,
+                       ci_source = acc$ci_source, df = acc$df,
+                       respondents = length(unique(dl$variables$id)),
+                       pct_neutral = 100 * neutral$estimate, se_pct_neutral = 100 * neutral$se,
+                       pct_disagree = 100 * disagree$estimate,
+                       se_pct_disagree = 100 * disagree$se))
+  }
+  out
+}
+
+# Rao-Scott (svychisq on the long design of the groups tested) and the design-based rank test
+# (svyranktest on the wide design of the groups tested; one mid-rank per tie, which is R's own
+# result without ties or with equal weights) of one construct by one grouping.
+group_tests_record <- function(d, dl, con, g) {
+  sc <- score_col(con)
+  levels <- sort(unique(d$variables[[g]]))
+  size <- function(v) sapply(levels, function(l) sum(v == l))
+  resp <- size(unique(dl$variables[c("id", g)])[[g]])
+  scored <- size(d$variables[[g]][!is.na(d$variables[[sc]])])
+  min_size <- api_instrument$min_group_size
+  out <- list(construct = con$id)
+  tested <- levels[resp >= min_size]
+  out$rao_scott <- list(groups = I(tested), group_sizes = I(unname(resp[resp >= min_size])),
+                        excluded = I(levels[resp > 0 & resp < min_size]))
+  if (length(tested) >= 2) {
+    dlt <- dl[dl$variables[[g]] %in% tested, ]
+    r <- svychisq(reformulate(c("agree", g)), dlt, statistic = "F")
+    out$rao_scott <- c(out$rao_scott, list(F = num(r$statistic), ndf = num(r$parameter["ndf"]),
+                                           ddf = num(r$parameter["ddf"]), p_value = num(r$p.value),
+                                           nu = degf(dlt)))
+    if (length(tested) < length(levels)) {
+      # the same with the left-out groups' labels set to NA on the whole long design instead:
+      # svychisq's nu then counts their PSUs and strata too (it counts every row's)
+      dl$variables$tested_group <- ifelse(dl$variables[[g]] %in% tested, dl$variables[[g]], NA)
+      r <- svychisq(~agree + tested_group, dl, statistic = "F")
+      out$rao_scott$as_missing <- list(F = num(r$statistic), ndf = num(r$parameter["ndf"]),
+                                       ddf = num(r$parameter["ddf"]), p_value = num(r$p.value),
+                                       nu = degf(dl))
+    }
+  }
+  tested <- levels[scored >= min_size]
+  out$rank <- list(groups = I(tested), group_sizes = I(unname(scored[scored >= min_size])),
+                   excluded = I(levels[scored > 0 & scored < min_size]))
+  if (length(tested) >= 2) {
+    dt <- d[d$variables[[g]] %in% tested & !is.na(d$variables[[sc]]), ]
+    f <- reformulate(g, sc)
+    mid <- svyranktest_midrank(f, dt)
+    own <- svyranktest_record(f, dt)
+    if (length(unique(weights(dt, "sampling"))) == 1) stopifnot(isTRUE(all.equal(mid, own)))
+    out$rank <- c(out$rank, list(test = if (length(tested) == 2) "wilcoxon" else "kruskal-wallis"),
+                  mid, list(r_own = own))
+  }
+  out
+}
+
+pipeline_run <- function(name, spec, policy, options, groupings) {
+  options(survey.lonely.psu = policy)
+  data <- pipeline_data(spec)
+  d <- make_design(spec, data)
+  longs <- lapply(api_instrument$constructs, function(con) {
+    make_design(spec, construct_long(data, con), long = TRUE)
+  })
+  w <- weights(d, "sampling")
+  out <- list(name = name, spec = spec, policy = policy, options = options,
+              rows = nrow(data),
+              design = list(n_psu = if (is.null(spec$cluster)) nrow(data) else
+                              length(unique(data[[spec$cluster]])),
+                            n_strata = if (is.null(spec$strata)) 1 else
+                              length(unique(data[[spec$strata]])),
+                            sum_weights = sum(w), degf = degf(d)))
+  out$items <- lapply(items, function(q) item_summary(d, q))
+  out$constructs <- lapply(seq_along(api_instrument$constructs), function(k) {
+    construct_summary(d, longs[[k]], api_instrument$constructs[[k]])
+  })
+  item_tests <- lapply(seq_along(items), function(j) {
+    c(list(id = items[j]), acceptance_record(d, paste0(items[j], "_agree")))
+  })
+  con_tests <- lapply(seq_along(api_instrument$constructs), function(k) {
+    c(list(id = api_instrument$constructs[[k]]$id), acceptance_record(longs[[k]], "agree"))
+  })
+  # p.adjust(holm) over the tests of one target kind (items; constructs)
+  adjust <- function(tests) {
+    p <- p.adjust(sapply(tests, function(t) t$p_value), "holm")
+    lapply(seq_along(tests), function(i) c(tests[[i]], list(p_adj = p[i])))
+  }
+  out$acceptance <- list(p0 = pipeline_p0, items = adjust(item_tests),
+                         constructs = adjust(con_tests))
+  out$groupings <- lapply(groupings, function(g) {
+    levels <- sort(unique(data[[g]]))
+    groups <- lapply(levels, function(l) {
+      dg <- in_group(d, g, l)
+      list(group = l, n = sum(data[[g]] == l),
+           items = lapply(items, function(q) item_summary(dg, q)),
+           constructs = lapply(seq_along(api_instrument$constructs), function(k) {
+             dlg <- longs[[k]]
+             dlg <- if (any(dlg$variables[[g]] == l)) in_group(dlg, g, l) else NULL
+             construct_summary(dg, dlg, api_instrument$constructs[[k]])
+           }))
+    })
+    # svyby gives the same numbers as the group's own design (checked on q1, which every
+    # school answers, and on PERF's acceptance)
+    by <- svyby(~q1, reformulate(g), d, svymean, na.rm = TRUE)
+    stopifnot(isTRUE(all.equal(num(coef(by)), sapply(groups, function(x) x$items[[1]]$mean))),
+              isTRUE(all.equal(num(SE(by)), sapply(groups, function(x) x$items[[1]]$se_mean))))
+    by <- svyby(~agree, reformulate(g), longs[[1]], svyciprop, method = "logit",
+                vartype = c("se", "ci"))
+    lower <- sapply(groups, function(x) c(x$constructs[[1]]$ci_pct_agree, NA)[1])
+    stopifnot(isTRUE(all.equal(100 * num(SE(by)),
+                               sapply(groups, function(x) x$constructs[[1]]$se_pct_agree))),
+              isTRUE(all.equal((100 * by$ci_l)[!is.na(lower)], lower[!is.na(lower)])))
+    list(group = g, groups = groups,
+         tests = lapply(seq_along(api_instrument$constructs), function(k) {
+           group_tests_record(d, longs[[k]], api_instrument$constructs[[k]], g)
+         }))
+  })
+  options(survey.lonely.psu = "fail")
+  out
+}
+
+# Runs: the designs above with the command line's options. "weights_only" is apistrat with its
+# weights and no strata (every school its own PSU, one stratum); "unweighted" is R's design
+# without weights (svydesign(ids = ~1)), run in Python with --weight one, a column of 1s the
+# test adds to the rows.
+specs_weights_only <- list(rows = "strat", weights = "pw", strata = NULL, cluster = NULL)
+py_options <- function(where, weight = NULL, strata = NULL, cluster = NULL, policy = "fail") {
+  list(where = I(where), weight = weight, strata = strata, cluster = cluster, lonely_psu = policy)
+}
+pipeline_runs <- list(
+  pipeline_run("strat", specs$strat, "fail",
+               py_options("design=strat", "pw", "stype"), c("awards", "stype")),
+  pipeline_run("clus1", specs$clus1, "fail",
+               py_options("design=clus1", "pw", cluster = "dnum"), c("awards", "stype")),
+  pipeline_run("strat_clus", specs$strat_clus, "fail",
+               py_options("design=clus1", "pw", "cstratum", "dnum"), c("stype", "awards")),
+  pipeline_run("weights_only", specs_weights_only, "fail",
+               py_options("design=strat", "pw"), c("awards", "stype")),
+  pipeline_run("unweighted", specs$unweighted, "fail",
+               py_options("design=strat", "one"), c("awards", "stype"))
+)
+for (policy in c("adjust", "average", "remove", "certainty")) {
+  pipeline_runs[[length(pipeline_runs) + 1]] <- pipeline_run(
+    "lonely_strat", specs$lonely_strat, policy,
+    py_options(c("design=strat", "lonely_stratum!="), "pw", "lonely_stratum", policy = policy),
+    c("awards", "stype"))
+  pipeline_runs[[length(pipeline_runs) + 1]] <- pipeline_run(
+    "lonely_clus", specs$lonely_clus, policy,
+    py_options(c("design=clus1", "lonely_stratum!="), "pw", "lonely_stratum", "dnum", policy),
+    c("awards", "stype"))
+}
+pipeline <- list(
+  instrument = api_instrument,
+  calls = list(
+    items = paste("svymean(~q | ~I(q %in% codes), d, na.rm = TRUE); sqrt(svyvar(~q, d,",
+                  "na.rm = TRUE)); svyquantile(~q, d, 0.5, qrule = 'school', na.rm = TRUE)"),
+    constructs = paste("the same of the score on d; acceptance svymean(~agree | ~neutral |",
+                       "~disagree, dl), svyciprop(~agree, dl, method = 'logit'), degf(dl)"),
+    long_design = "dl <- svydesign(ids = ~cluster or ~id, strata, weights, data = long)",
+    groups = "the same on d[group, ] and dl[group, ] (= svyby)",
+    acceptance = "t = (svymean - p0) / SE, pt(t, degf, lower.tail = FALSE), p.adjust(holm)",
+    rao_scott = "svychisq(~agree + group, dl[tested groups, ], statistic = 'F')",
+    rank = "svyranktest_midrank(score ~ group, d[tested groups with a score, ])"
+  ),
+  runs = pipeline_runs
+)
+
 out <- list(
   versions = c(versions(), list(survey = as.character(packageVersion("survey")))),
   calls = list(
@@ -425,7 +748,8 @@ out <- list(
   designs = designs,
   lonely = lonely,
   lonely_fail = fail,
-  bfi = list(constructs = bfi_constructs, item_chisq = bfi_item_chisq, ranks = bfi_ranks)
+  bfi = list(constructs = bfi_constructs, item_chisq = bfi_item_chisq, ranks = bfi_ranks),
+  pipeline = pipeline
 )
 write_reference(out, "survey.json")
 cat("survey.json written with", R.version.string, "survey",
