@@ -433,7 +433,11 @@ def rao_scott_from_units(
     names = [labels[i] for i in np.flatnonzero(tested)]
     counts = responded[:, None].astype(float)
     n_h = present_psus(units, counts)[:, 0]
-    nu = round(float(n_h.sum() - (n_h > 0).sum()))
+    # nu: the design's degrees of freedom without the groups left out for size (R subsets the
+    # design to the tested groups); rows without a group stay, as R keeps NA labels.
+    kept = (block[units.slot] >= 0) | (units.slot == units.n_slots - 1)
+    kept_rows = np.where(kept, responded, 0).astype(float)[:, None]
+    nu = int(domain_df(_whole(units), kept_rows)[-1, 0])
     if int((n_h > 0).sum()) == 0 or n_h.sum() < 2:
         note = Note(NoteCode.NO_DEGREES_OF_FREEDOM, "answers from fewer than two PSUs: no test")
         return SurveyChisqTest(None, None, None, None, None, [], notes=[note])

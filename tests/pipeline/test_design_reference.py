@@ -390,14 +390,6 @@ LEFT_OUT = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Rao-Scott ddf counts the PSUs and strata of groups left out for size "
-    "(group_tests._acceptance_test / design_sums.rao_scott_from_units take n_h from every "
-    "respondent): F and ndf equal svychisq on dl[tested groups, ], but ddf = d0 x nu uses "
-    "nu of the whole long design (R's nu with the left-out groups' labels set to NA), not "
-    "the tested groups' nu, while the rank test of the same groups uses the tested rows' degf",
-)
 @pytest.mark.parametrize(
     ("run", "grouping", "tests"),
     LEFT_OUT,
