@@ -35,6 +35,7 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import yaml
@@ -124,9 +125,19 @@ def _format(value: int) -> str:
     return "" if value == EMPTY else str(int(value))
 
 
-def dtcaf_rows() -> tuple[list[str], list[list[str]]]:
-    """Simulate the DTCAF sample; return the header and the data rows as strings."""
-    rng = np.random.default_rng(DTCAF_SEED)
+class _DtcafLatent(NamedTuple):
+    """The simulated respondents of the DTCAF sample before their answers are cut."""
+
+    codes: list[str]
+    ids: list[str]
+    ministry: np.ndarray
+    latent: np.ndarray  # respondents x items, on the 1-5 scale
+    dim_of_item: np.ndarray
+    noise: np.ndarray  # per item: the unique SD
+    dim_ids: list[str]
+
+
+def _dtcaf_latent(rng: np.random.Generator) -> _DtcafLatent:
     structure = instrument_structure("dtcaf")
     codes = [c for _, subs in structure for _, items in subs for c in items]
     dim_of_item = np.array(
@@ -168,7 +179,20 @@ def dtcaf_rows() -> tuple[list[str], list[list[str]]]:
         + LOADING_SUBDIMENSION * subdimension[:, sub_of_item]
         + noise[None, :] * unique
     )
-    values = 1 + (latent[:, :, None] > np.array(THRESHOLDS)).sum(axis=2)
+    return _DtcafLatent(codes, ids, ministry, latent, dim_of_item, noise, dim_ids)
+
+
+def _cut(latent: np.ndarray) -> np.ndarray:
+    return 1 + (latent[:, :, None] > np.array(THRESHOLDS)).sum(axis=2)
+
+
+def dtcaf_rows() -> tuple[list[str], list[list[str]]]:
+    """Simulate the DTCAF sample; return the header and the data rows as strings."""
+    rng = np.random.default_rng(DTCAF_SEED)
+    sim = _dtcaf_latent(rng)
+    codes, ids, ministry = sim.codes, sim.ids, sim.ministry
+    n, n_items = sim.latent.shape
+    values = _cut(sim.latent)
     values[rng.random((n, n_items)) < P_EMPTY] = EMPTY
 
     row_of = {rid: i for i, rid in enumerate(ids)}
@@ -185,6 +209,49 @@ def dtcaf_rows() -> tuple[list[str], list[list[str]]]:
     ]
     rows.insert(row_of[DUPLICATE_AFTER] + 1, list(rows[row_of[DUPLICATE_OF]]))
     return ["respondent_id", "ministry", *codes], rows
+
+
+# The follow-up wave, two years on: most officials answer again (matched by respondent id),
+# some have left, some are new; a reform raised technology and strategy most, governance a
+# little, and left the legal framework where it was.
+DTCAF_WAVE2_FILE = "dtcaf-sample-wave2.csv"
+DTCAF_WAVE2_SEED = 20221022  # two years after the baseline
+WAVE2_GAIN = {"LEA": 0.10, "STR": 0.35, "GOV": 0.15, "LEG": 0.00, "TEC": 0.45, "PWD": 0.20}
+WAVE2_STAY = 0.85  # share of the baseline's officials who answer again
+WAVE2_NEW = 40  # officials new in the follow-up
+SD_CHANGE = 0.30  # how much one official's view moves beyond the reform's effect
+
+
+def dtcaf_wave2_rows() -> tuple[list[str], list[list[str]]]:
+    """The follow-up wave of the DTCAF sample: the baseline's simulated officials (those who
+    stay) with the reform's gain, their own change and fresh item noise, plus new officials
+    drawn as the baseline's were."""
+    sim = _dtcaf_latent(np.random.default_rng(DTCAF_SEED))
+    rng = np.random.default_rng(DTCAF_WAVE2_SEED)
+    n, n_items = sim.latent.shape
+    gain = np.array([WAVE2_GAIN[d] for d in sim.dim_ids])[sim.dim_of_item]
+    stay = rng.random(n) < WAVE2_STAY
+    change = rng.normal(0.0, SD_CHANGE, n)
+    fresh = rng.standard_normal((n, n_items))
+    latent = (
+        sim.latent
+        + gain[None, :]
+        + change[:, None]
+        + 0.5 * sim.noise[None, :] * fresh  # the same official answers a little differently
+    )
+    newcomers = _dtcaf_latent(np.random.default_rng(DTCAF_WAVE2_SEED + 1))
+    take = rng.choice(newcomers.latent.shape[0], size=WAVE2_NEW, replace=False)
+    latent = np.vstack([latent[stay], newcomers.latent[take] + gain[None, :]])
+    ids = [rid for rid, keep in zip(sim.ids, stay, strict=True) if keep]
+    ids += [f"N{i + 1:04d}" for i in range(WAVE2_NEW)]
+    ministry = np.concatenate([sim.ministry[stay], newcomers.ministry[take]])
+    values = _cut(latent)
+    values[rng.random(values.shape) < P_EMPTY] = EMPTY
+    order = rng.permutation(len(ids))  # a new export: a new submission order
+    rows = [
+        [ids[i], MINISTRIES[ministry[i]][0], *map(_format, values[i])] for i in order.tolist()
+    ]
+    return ["respondent_id", "ministry", *sim.codes], rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,6 +501,10 @@ def write_dtcaf_sample(path: Path) -> Path:
     return write_csv(path, *dtcaf_rows())
 
 
+def write_dtcaf_wave2_sample(path: Path) -> Path:
+    return write_csv(path, *dtcaf_wave2_rows())
+
+
 def write_senior_managers_sample(path: Path) -> Path:
     """Write the reconstructed senior-manager sample to ``path``."""
     return write_csv(path, *senior_manager_rows())
@@ -444,6 +515,7 @@ def main(out_dir: Path = DATA) -> list[Path]:
     out_dir = Path(out_dir)
     return [
         write_dtcaf_sample(out_dir / DTCAF_FILE),
+        write_dtcaf_wave2_sample(out_dir / DTCAF_WAVE2_FILE),
         write_senior_managers_sample(out_dir / SENIOR_MANAGERS_FILE),
     ]
 

@@ -613,6 +613,94 @@ def instruments_template(
     _run(work, debug)
 
 
+@app.command()
+def compare(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Two or more data files (baseline first), or results.json files for a "
+            "descriptive comparison. Without them, the instrument's bundled waves.",
+            show_default=False,
+        ),
+    ] = None,
+    instrument: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--instrument",
+            "-i",
+            help="Instrument for every wave, or one per wave in order. Default: dtcaf.",
+        ),
+    ] = None,
+    id_column: IdOpt = None,
+    group: GroupOpt = None,
+    labels: Annotated[
+        str | None, typer.Option(help='Wave labels, comma-separated, e.g. "2024,2026".')
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder. Default: reports/compare.")
+    ] = None,
+    threshold: ThresholdOpt = 50.0,
+    p_adjust: PAdjustOpt = "holm",
+    min_answered: MinAnsweredOpt = 0.5,
+    where: WhereOpt = None,
+    formats: Annotated[
+        str, typer.Option("--format", "-f", help="Outputs: json,csv,html,png,svg, or all.")
+    ] = "all",
+    title: TitleOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Compare waves of one assessment: each construct's mean, acceptance and maturity in
+    every wave, and the change between consecutive waves with its test (paired when
+    respondents match by id).
+
+    Example: ipss-survey compare baseline.csv followup.csv --instrument dtcaf --labels
+    2024,2026 --group ministry
+    """
+
+    def work() -> None:
+        from ipss_survey.instrument import resolve_instrument, sample_waves
+        from ipss_survey.pipeline import Options
+        from ipss_survey.pipeline.compare import compare as run_compare
+        from ipss_survey.pipeline.compare import load_waves
+        from ipss_survey.report.compare import parse_compare_formats, write_comparison
+
+        chosen = parse_compare_formats(formats)
+        instruments = [resolve_instrument(i) for i in (instrument or ["dtcaf"])]
+        opts = Options(
+            group=group,
+            threshold=threshold,
+            p_adjust=p_adjust,
+            min_answered=min_answered,
+            id_column=id_column,
+            where=tuple(where or ()),
+        )
+        opts.check()
+        names = [x.strip() for x in labels.split(",")] if labels else None
+        paths = list(files or [])
+        if not paths:
+            paths = sample_waves(instruments[0].id)
+            print(
+                f"No data files given: comparing the bundled waves of {instruments[0].id!r} "
+                f"({', '.join(p.name for p in paths)}).",
+                file=sys.stderr,
+            )
+        waves = load_waves(paths, instruments, opts, names)
+        comparison = run_compare(waves, opts, id_column)
+        for w in comparison.warnings:
+            print(f"note: {w.message}", file=sys.stderr)
+        folder = out or Path("reports") / "compare"
+        written = write_comparison(comparison, folder, chosen, title)
+        how = "paired by respondent id" if comparison.paired else "as independent samples"
+        listed = ", ".join(w.label for w in comparison.waves)
+        print(
+            f"Compared {len(comparison.waves)} waves ({listed}) {how}: "
+            f"{len(comparison.constructs)} constructs, {len(comparison.items)} items."
+        )
+        print(f"Written to {folder}/: {', '.join(p.name for p in written)}")
+
+    _run(work, debug)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -43,6 +43,9 @@ class WarningCode(StrEnum):
     MIXED_SCALES = "mixed_scales"
     AGREE_NOT_AT_END = "agree_not_at_end"
     ITEM_UNANSWERED = "item_unanswered"
+    # comparing waves
+    WAVES_NOT_PAIRED = "waves_not_paired"
+    NOT_IN_EVERY_WAVE = "not_in_every_wave"
 
 
 # Warnings about how the file was understood: the CLI shows them on stderr as well.

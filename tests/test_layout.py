@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"ipss_survey.read"},
     {"ipss_survey.coding"},
     {"ipss_survey.scoring"},
-    {"ipss_survey.results", "ipss_survey.results_v1"},
+    {"ipss_survey.results", "ipss_survey.results_v1", "ipss_survey.comparison"},
     {"ipss_survey.pipeline"},
     {"ipss_survey.report"},
     {"ipss_survey.cli"},

@@ -16,6 +16,7 @@ from tests.paths import REPO
 
 DATA = REPO / "data"
 DTCAF_CSV = DATA / "dtcaf-sample.csv"
+DTCAF_WAVE2_CSV = DATA / "dtcaf-sample-wave2.csv"
 SENIOR_CSV = DATA / "ipss-senior-managers-sample.csv"
 
 
@@ -62,9 +63,28 @@ def test_senior_managers_sample_regenerates_byte_identically(make_samples, tmp_p
     assert written.read_bytes() == SENIOR_CSV.read_bytes()
 
 
-def test_main_writes_both_files(make_samples, tmp_path):
+def test_dtcaf_second_wave_regenerates_byte_identically(make_samples, tmp_path):
+    written = make_samples.write_dtcaf_wave2_sample(tmp_path / "wave2.csv")
+    assert written.read_bytes() == DTCAF_WAVE2_CSV.read_bytes()
+
+
+def test_main_writes_every_file(make_samples, tmp_path):
     written = make_samples.main(tmp_path)
-    assert sorted(p.name for p in written) == sorted([DTCAF_CSV.name, SENIOR_CSV.name])
+    assert sorted(p.name for p in written) == sorted(
+        [DTCAF_CSV.name, DTCAF_WAVE2_CSV.name, SENIOR_CSV.name]
+    )
+
+
+def test_dtcaf_second_wave_follows_the_baseline():
+    """Most officials answer again (same ids), some leave, some are new; same columns."""
+    base = pd.read_csv(DTCAF_CSV, dtype=str)
+    wave2 = pd.read_csv(DTCAF_WAVE2_CSV, dtype=str)
+    assert list(wave2.columns) == list(base.columns)
+    again = set(wave2["respondent_id"]) & set(base["respondent_id"])
+    new = {i for i in wave2["respondent_id"] if i.startswith("N")}
+    assert 0.75 * base["respondent_id"].nunique() < len(again) < base["respondent_id"].nunique()
+    assert len(new) == 40 and wave2["respondent_id"].is_unique
+    assert set(wave2["ministry"]) == set(base["ministry"])
 
 
 BUILTIN_SAMPLES = [
@@ -305,7 +325,9 @@ def test_every_built_in_has_a_sample_that_the_wheel_ships():
     )
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     shipped = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
-    assert shipped == {
+    expected = {
         f"data/{iid}-sample.csv": f"ipss_survey/sample_data/{iid}-sample.csv" for iid in ids
     }
+    expected["data/dtcaf-sample-wave2.csv"] = "ipss_survey/sample_data/dtcaf-sample-wave2.csv"
+    assert shipped == expected
     assert sorted(p.name for p in DATA.glob("*-sample.csv")) == [f"{i}-sample.csv" for i in ids]

@@ -17,6 +17,7 @@ from ipss_survey.instrument.builtin import (
     open_instrument,
     resolve_instrument,
     sample_path,
+    sample_waves,
 )
 from ipss_survey.instrument.loader import load_instrument, parse_instrument
 from ipss_survey.instrument.matching import normalise_column, normalise_label
@@ -59,4 +60,5 @@ __all__ = [
     "parse_instrument",
     "resolve_instrument",
     "sample_path",
+    "sample_waves",
 ]

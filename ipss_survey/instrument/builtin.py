@@ -92,6 +92,19 @@ def instrument_source(id_or_path: str) -> str:
         raise InstrumentError(id_or_path, "", f"cannot be read ({exc})") from None
 
 
+def sample_waves(instrument_id: str) -> list[Path]:
+    """The bundled samples of a built-in instrument's waves (baseline, then follow-ups), for
+    ``compare`` without data files: ``<id>-sample.csv`` and ``<id>-sample-wave2.csv``."""
+    first = sample_path(instrument_id)
+    second = first.with_name(f"{instrument_id}-sample-wave2.csv")
+    if not second.is_file():
+        raise DataError(
+            f"instrument {instrument_id!r} has no bundled second wave; give the data files to "
+            "compare (dtcaf has one)"
+        )
+    return [first, second]
+
+
 def sample_path(instrument_id: str) -> Path:
     """The bundled sample of a built-in instrument (installed copy, else the source tree's)."""
     name = f"{instrument_id}-sample.csv"

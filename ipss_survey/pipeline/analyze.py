@@ -5,6 +5,7 @@ Nothing here prints or writes files; the CLI and the report writers do that.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ipss_survey.coding import CodedData, code_responses, load_column_map
@@ -23,6 +24,16 @@ from ipss_survey.scoring import Scored, score
 from ipss_survey.scoring.classification import classify
 
 
+@dataclass
+class Analysis:
+    """A run's Results and the coded answers and scores they came from (``compare`` pairs
+    respondents across waves from them)."""
+
+    results: Results
+    coded: CodedData
+    scored: Scored
+
+
 def analyze(
     data: str | Path,
     instrument: Instrument,
@@ -37,6 +48,28 @@ def analyze(
     ``progress`` is called with (bytes read, file size) while the file is read;
     ``read_settings`` overrides the reader's limits and block sizes (tests use it).
     """
+    return analysis(
+        data,
+        instrument,
+        options,
+        source_name=source_name,
+        progress=progress,
+        read_settings=read_settings,
+    ).results
+
+
+def analysis(
+    data: str | Path,
+    instrument: Instrument,
+    options: Options | None = None,
+    *,
+    source_name: str | None = None,
+    progress: Progress | None = None,
+    read_settings: ReadSettings | None = None,
+    keep_rows: bool = False,
+) -> Analysis:
+    """``analyze``, keeping the coded answers and scores; ``keep_rows`` keeps every row's
+    construct score key (``Tallies.rows``)."""
     opts = options or Options()
     opts.check()
     column_map = load_column_map(opts.columns) if opts.columns else None
@@ -62,7 +95,7 @@ def analyze(
     )
     source, sha256, file_format = source_name or raw.source, raw.sha256, raw.file_format
     del raw  # the raw table is not needed past coding; free it before scoring
-    scored = score(coded, instrument, opts.min_answered)
+    scored = score(coded, instrument, opts.min_answered, keep_rows=keep_rows)
     notes = NoteCollector()
     reliability = reliability_section(coded, scored, instrument, notes)
     acceptance = acceptance_section(scored, instrument, opts, notes)
@@ -74,7 +107,7 @@ def analyze(
         if instrument.classifications
         else None
     )
-    return Results(
+    results = Results(
         schema_version=SCHEMA_VERSION,
         tool=tool_info(),
         options=opts.recorded(),
@@ -107,6 +140,7 @@ def analyze(
         agreement=None if panels is None else panels[0],
         icc=None if panels is None else panels[1],
     )
+    return Analysis(results, coded, scored)
 
 
 def maturity_section(scored: Scored, instrument: Instrument) -> list[MaturityEntry]:

@@ -32,6 +32,8 @@ from ipss_survey.warnings import RunWarning, WarningCode
 class Scored:
     """Everything scoring computed, plus the arrays the statistics step works from.
 
+    ``row_scores(ci)`` gives each row's score of construct ci when the rows were kept.
+
     ``item_acceptance`` and ``construct_acceptance`` hold each item's and construct's
     acceptance as an estimate (the share agreeing, its standard error and degrees of freedom)
     for everyone; ``units`` the survey design's units (None without a design).
@@ -50,6 +52,18 @@ class Scored:
     construct_acceptance: list[Acceptance] = field(default_factory=list)
     units: Units | None = None
     design: SurveyDesign | None = None
+
+    def row_scores(self, ci: int) -> np.ndarray:
+        """Each analysed row's score of construct ``ci`` (NaN without one); needs the rows
+        kept (``score(keep_rows=True)``)."""
+        rows, key = self.tallies.rows, self.tallies.score_keys[ci]
+        if rows is None:
+            raise ValueError("the rows' scores were not kept")
+        if key is None:
+            return np.full(rows.keys.shape[0], np.nan)
+        answered, total = key.decode(rows.keys[:, ci])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(answered >= key.need, total / np.maximum(answered, 1), np.nan)
 
 
 class _Summaries:
@@ -95,9 +109,12 @@ class _Summaries:
         return items, constructs, acceptance
 
 
-def score(coded: CodedData, instrument: Instrument, min_answered: float = 0.5) -> Scored:
+def score(
+    coded: CodedData, instrument: Instrument, min_answered: float = 0.5, keep_rows: bool = False
+) -> Scored:
     """Item and construct statistics overall and per group; weighted and design-based when
-    the data carry a survey design (``coded.design``)."""
+    the data carry a survey design (``coded.design``). ``keep_rows`` keeps each row's
+    construct score key (kept anyway for a design with groups: its rank tests need them)."""
     labels, gidx = group_index(coded.groups)
     n_groups = len(labels)
     design = coded.design.design if coded.design is not None else None
@@ -117,7 +134,7 @@ def score(coded: CodedData, instrument: Instrument, min_answered: float = 0.5) -
         n_groups,
         min_answered,
         units=assignment,
-        keep_rows=design is not None and n_groups > 0,
+        keep_rows=keep_rows or (design is not None and n_groups > 0),
     )
     multiple, categorical = _choice_questions(coded, instrument)
     group_sizes = np.bincount(gidx[gidx >= 0], minlength=n_groups) if n_groups else []
