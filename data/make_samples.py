@@ -248,9 +248,7 @@ def dtcaf_wave2_rows() -> tuple[list[str], list[list[str]]]:
     values = _cut(latent)
     values[rng.random(values.shape) < P_EMPTY] = EMPTY
     order = rng.permutation(len(ids))  # a new export: a new submission order
-    rows = [
-        [ids[i], MINISTRIES[ministry[i]][0], *map(_format, values[i])] for i in order.tolist()
-    ]
+    rows = [[ids[i], MINISTRIES[ministry[i]][0], *map(_format, values[i])] for i in order.tolist()]
     return ["respondent_id", "ministry", *sim.codes], rows
 
 
