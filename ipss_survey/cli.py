@@ -29,19 +29,22 @@ app = typer.Typer(
     "differences for IPSS feasibility studies and DTCAF digital-government maturity "
     "assessments.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+    rich_markup_mode="markdown",
 )
 instruments_app = typer.Typer(
     help="List, show and check instruments (questionnaire YAML files or XLSForms); convert "
     "XLSForms, export fieldable forms and data-entry templates.",
     no_args_is_help=True,
-    rich_markup_mode=None,
+    rich_markup_mode="markdown",
 )
 app.add_typer(instruments_app, name="instruments")
 
 T = TypeVar("T")
+
+# Help panels: analyze has many options; each panel holds one kind.
+INPUT, ANALYSIS, DESIGN, OUTPUT, CI = "Input", "Analysis", "Survey design", "Output", "CI"
 
 
 def _console(stderr: bool = False):
@@ -107,7 +110,14 @@ def _version(value: bool) -> None:
 def root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option(
+            "--version",
+            "-V",
+            metavar="",
+            callback=_version,
+            is_eager=True,
+            help="Show the version.",
+        ),
     ] = False,
 ) -> None:
     """Analyse Likert-scale questionnaires.
@@ -117,25 +127,36 @@ def root(
     """
 
 
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", metavar="", help="Show a traceback on errors.")]
 FormatOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--format",
         "-f",
-        help="Outputs to write, comma-separated: json,csv,xlsx,html,md,png,svg, or all.",
+        metavar="FORMATS",
+        help="Outputs to write, comma-separated: json,csv,xlsx,html,md,png,svg, or all "
+        "(analyze's default; report's is all but json).",
+        show_default=False,
+        rich_help_panel=OUTPUT,
     ),
 ]
 TitleOpt = Annotated[
-    str | None, typer.Option(help="Title of the HTML, Excel and Markdown reports.")
+    str | None,
+    typer.Option(
+        metavar="TEXT",
+        help="Title of the HTML, Excel and Markdown reports.",
+        rich_help_panel=OUTPUT,
+    ),
 ]
 FailUnderOpt = Annotated[
     str | None,
     typer.Option(
         "--fail-under",
-        metavar="PCT_OR_LEVEL",
-        help="Exit 1 when a dimension's agreement is below this percentage (75 or 75%) or its "
+        metavar="PERCENT|LEVEL",
+        help="Exit 1 when a dimension's acceptance (its pooled percentage agreeing, "
+        "constructs[].pct_agree in results.json) is below this percentage (75 or 75%), or its "
         "maturity below this level (a label of the instrument, e.g. Transformed).",
+        rich_help_panel=CI,
     ),
 ]
 
@@ -155,6 +176,7 @@ def _gate(results: Results, target: str | Target) -> None:
 DataArg = Annotated[
     Path | None,
     typer.Argument(
+        metavar="DATA",
         help="Survey file: .csv, .xlsx, .sav, .zsav, .dta, .sas7bdat or .xpt. Without it, "
         "the instrument's bundled sample is analysed.",
         show_default=False,
@@ -165,59 +187,119 @@ InstrumentOpt = Annotated[
     typer.Option(
         "--instrument",
         "-i",
+        metavar="ID|FILE",
         help="Built-in instrument id (see 'instruments list'), the path of an instrument "
         "YAML file, or an XLSForm (.xlsx). Default: a filled template's own, else dtcaf.",
+        rich_help_panel=INPUT,
     ),
 ]
-GroupOpt = Annotated[str | None, typer.Option("--group", "-g", help="Column to split results by.")]
+GroupOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--group",
+        "-g",
+        metavar="COLUMN",
+        help="Column to split results by (municipality, ministry ...).",
+        rich_help_panel=ANALYSIS,
+    ),
+]
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", "-o", help="Output folder. Default: reports/<data file name>."),
+    typer.Option(
+        "--out",
+        "-o",
+        metavar="FOLDER",
+        help="Output folder. Default: reports/NAME/, NAME being the data file's name "
+        "(reports/NAME-SUFFIX/ when that folder holds another input's reports).",
+        rich_help_panel=OUTPUT,
+    ),
 ]
 ColumnsOpt = Annotated[
     Path | None,
     typer.Option(
-        "--columns", help="YAML file mapping file columns to item codes ('Q1: LEA01' per line)."
+        "--columns",
+        metavar="FILE",
+        help="YAML file mapping file columns to item codes ('Q1: LEA01' per line).",
+        rich_help_panel=INPUT,
     ),
 ]
 IdOpt = Annotated[
-    str | None, typer.Option("--id", help="Respondent id column (default: the instrument's).")
+    str | None,
+    typer.Option(
+        "--id",
+        metavar="COLUMN",
+        help="Respondent id column (default: the instrument's).",
+        rich_help_panel=INPUT,
+    ),
 ]
 ThresholdOpt = Annotated[
-    float, typer.Option(help="Acceptance threshold in percent for the significance tests.")
+    float,
+    typer.Option(
+        metavar="PERCENT",
+        help="Acceptance threshold in percent for the significance tests.",
+        rich_help_panel=ANALYSIS,
+    ),
 ]
-AlphaOpt = Annotated[float, typer.Option(help="Significance level.")]
+AlphaOpt = Annotated[
+    float, typer.Option(metavar="LEVEL", help="Significance level.", rich_help_panel=ANALYSIS)
+]
 PAdjustOpt = Annotated[
-    str, typer.Option(help="Multiple-testing correction: holm, bonferroni, fdr_bh, none.")
+    str,
+    typer.Option(
+        metavar="METHOD",
+        help="Multiple-testing correction: holm, bonferroni, fdr_bh, none.",
+        rich_help_panel=ANALYSIS,
+    ),
 ]
 MinAnsweredOpt = Annotated[
     float,
     typer.Option(
+        metavar="SHARE",
         help="Share of a construct's items a respondent must answer to get a "
-        "score (ceil(k x share))."
+        "score (ceil(k x share)).",
+        rich_help_panel=ANALYSIS,
     ),
 ]
 MinGroupSizeOpt = Annotated[
-    int, typer.Option(help="Groups with fewer respondents are left out of group tests.")
+    int,
+    typer.Option(
+        metavar="N",
+        help="Groups with fewer respondents are left out of group tests.",
+        rich_help_panel=ANALYSIS,
+    ),
 ]
 StrictOpt = Annotated[
     bool,
     typer.Option(
-        help="Treat out-of-range values, unknown labels and duplicate respondent ids as errors."
+        metavar="",
+        help="Treat out-of-range values, unknown labels and duplicate respondent ids as errors.",
+        rich_help_panel=ANALYSIS,
     ),
 ]
 EncodingOpt = Annotated[
-    str | None, typer.Option(help="Text encoding of a CSV file (detected by default).")
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="Text encoding of a CSV file (detected by default).",
+        rich_help_panel=INPUT,
+    ),
 ]
 SheetOpt = Annotated[
-    str | None, typer.Option(help="Excel sheet name (default: the first visible one).")
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="Excel sheet name (default: the first visible one).",
+        rich_help_panel=INPUT,
+    ),
 ]
 HeaderRowOpt = Annotated[
     int,
     typer.Option(
         "--header-row",
+        metavar="ROW",
         help="Row holding the column names (1 = first); rows above it, such as a title, "
         "are skipped.",
+        rich_help_panel=INPUT,
     ),
 ]
 WhereOpt = Annotated[
@@ -228,17 +310,29 @@ WhereOpt = Annotated[
         help="Analyse only rows where COLUMN=VALUE (also !=, <, <=, >, >= on numbers; "
         "COLUMN=V1,V2 for any of several; COLUMN!= for a filled cell). Repeat for several "
         "filters, all of which must hold; left-out rows are listed with the filter.",
+        rich_help_panel=INPUT,
     ),
 ]
 KeepTestOpt = Annotated[
     bool,
     typer.Option(
         "--keep-test-responses",
+        metavar="",
         help="Analyse a platform's survey previews and test responses too (Qualtrics "
         "Status/DistributionChannel), which are left out by default.",
+        rich_help_panel=INPUT,
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print results.json to stdout (no summary).")]
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        metavar="",
+        help="Print results.json to stdout instead of the summary; no file is written unless "
+        "--out or --format is given.",
+        rich_help_panel=OUTPUT,
+    ),
+]
 WeightOpt = Annotated[
     str | None,
     typer.Option(
@@ -246,10 +340,17 @@ WeightOpt = Annotated[
         metavar="COLUMN",
         help="Survey weight column: every percentage, mean and SD is weighted and standard "
         "errors are design-based (as R's survey package).",
+        rich_help_panel=DESIGN,
     ),
 ]
 StrataOpt = Annotated[
-    str | None, typer.Option("--strata", metavar="COLUMN", help="Stratum column of the design.")
+    str | None,
+    typer.Option(
+        "--strata",
+        metavar="COLUMN",
+        help="Stratum column of the design.",
+        rich_help_panel=DESIGN,
+    ),
 ]
 ClusterOpt = Annotated[
     str | None,
@@ -257,25 +358,31 @@ ClusterOpt = Annotated[
         "--cluster",
         metavar="COLUMN",
         help="Cluster (primary sampling unit) column, nested in strata.",
+        rich_help_panel=DESIGN,
     ),
 ]
 CodersOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--coders",
-        metavar="QUESTION=COL1,COL2",
+        metavar="QUESTION=COLS",
         help="Columns of human coders' theme ids (separated by ';') for an open-ended "
         "question: agreement between coders and with the codebook is reported. Repeatable.",
+        rich_help_panel=ANALYSIS,
     ),
 ]
 LonelyPsuOpt = Annotated[
     str,
     typer.Option(
         "--lonely-psu",
+        metavar="POLICY",
         help="A stratum with a single cluster: fail (R's default), adjust, average, remove or "
         "certainty, as R's options(survey.lonely.psu).",
+        rich_help_panel=DESIGN,
     ),
 ]
+# Warnings the terminal shows as notes as well: how the file was read, merged group labels.
+_NOTED = {"group_spellings_merged"}
 
 
 @app.command()
@@ -283,7 +390,6 @@ def analyze(
     data: DataArg = None,
     instrument: InstrumentOpt = None,
     group: GroupOpt = None,
-    out: OutOpt = None,
     columns: ColumnsOpt = None,
     id_column: IdOpt = None,
     threshold: ThresholdOpt = 50.0,
@@ -302,26 +408,31 @@ def analyze(
     cluster: ClusterOpt = None,
     lonely_psu: LonelyPsuOpt = "fail",
     coders: CodersOpt = None,
+    out: OutOpt = None,
     json_out: JsonOpt = False,
-    formats: FormatOpt = "all",
+    formats: FormatOpt = None,
     title: TitleOpt = None,
     fail_under: FailUnderOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Score a survey file against an instrument; write results.json, tables, charts, reports.
 
-    Example: ipss-survey analyze responses.sav --instrument ipss-senior-managers --group
-    municipality --out reports/municipalities
+    Example: ipss-survey analyze responses.sav --instrument ipss-senior-managers
+    --group municipality --out reports/municipalities
     """
 
     def work() -> None:
+        from ipss_survey.instrument import sample_path
         from ipss_survey.pipeline import Options, parse_target
         from ipss_survey.pipeline.inputs import run_inputs
         from ipss_survey.pipeline.provenance import instrument_info
         from ipss_survey.report.charts.jobs import Helpers
-        from ipss_survey.report.write import needs_charts, parse_formats
+        from ipss_survey.report.write import check_out_folder, needs_charts, parse_formats
 
         chosen = parse_formats(formats)  # a typo fails before the analysis runs
+        writes = not json_out or out is not None or formats is not None
+        if writes and out is not None:
+            check_out_folder(out)  # a bad --out fails before the data are read
         given = Options(
             group=group,
             threshold=threshold,
@@ -345,58 +456,86 @@ def analyze(
         )
         inputs = run_inputs(data, instrument, given)
         for note in inputs.notes:
-            print(f"note: {note}", file=sys.stderr)
+            print(f"note: {one_line(note)}", file=sys.stderr)
         inst, opts = inputs.instrument, inputs.options
         target = parse_target(fail_under, instrument_info(inst)) if fail_under else None
+        source = data
+        if source is None:
+            source = sample_path(inst.id)
+            print(
+                f"No data file given: analysing the bundled sample of {inst.id!r} ({source.name}).",
+                file=sys.stderr,
+            )
+        folder = _out_folder(out, source) if writes else None
         helpers = Helpers()
-        if needs_charts(chosen):
+        if folder is not None and needs_charts(chosen):
             helpers.prestart()  # drawing's helper loads matplotlib while the analysis runs
         try:
-            _analyze_and_report(data, inst, opts, out, chosen, title, json_out, target, helpers)
+            _analyze_and_report(
+                source, inst, opts, folder, chosen, title, json_out, target, helpers
+            )
         finally:
             helpers.discard()
 
     _run(work, debug)
 
 
+def _out_folder(out: Path | None, source: Path) -> Path:
+    """--out, else reports/<data file name>/ (a note when another input's reports are there)."""
+    from ipss_survey.report.write import check_out_folder, default_out_folder, folder_owner
+
+    if out is not None:
+        owner = folder_owner(out)
+        if owner is not None and owner != str(source.resolve()):
+            print(f"note: {out}/ held the reports of {owner}; they are replaced", file=sys.stderr)
+        return out
+    folder = default_out_folder(source)
+    plain = Path("reports") / source.stem
+    if folder != plain:
+        print(
+            f"note: {plain}/ holds the reports of another input ({folder_owner(plain) or '?'}); "
+            f"writing to {folder}/",
+            file=sys.stderr,
+        )
+    check_out_folder(folder, given=False)
+    return folder
+
+
 def _analyze_and_report(
-    data: Path | None,
+    source: Path,
     inst: Instrument,
     opts: Options,
-    out: Path | None,
+    folder: Path | None,
     chosen: tuple[str, ...],
     title: str | None,
     json_out: bool,
     target: Target | None,
     helpers: Helpers,
 ) -> None:
-    """analyze's work once its options are checked: run, write, print, gate."""
-    from ipss_survey.instrument import sample_path
+    """analyze's work once its options are checked: run, write (unless ``folder`` is None),
+    print, gate."""
     from ipss_survey.pipeline import analyze as run
     from ipss_survey.report.terminal import results_summary, written_summary
     from ipss_survey.report.write import write_reports
     from ipss_survey.warnings import READING
 
-    source = data
-    if source is None:
-        source = sample_path(inst.id)
-        print(
-            f"No data file given: analysing the bundled sample of {inst.id!r} ({source.name}).",
-            file=sys.stderr,
-        )
     results = _with_progress(lambda cb: run(source, inst, opts, progress=cb))
     for w in results.data.warnings:
-        if w.code in READING:
-            print(f"note: {w.message}", file=sys.stderr)
-    folder = out or Path("reports") / Path(source).stem
-    written = write_reports(results, folder, chosen, title=title, helpers=helpers)
+        if w.code in READING or w.code in _NOTED:
+            print(f"note: {one_line(w.message)}", file=sys.stderr)
+    written: list[Path] = []
+    if folder is not None:
+        written = write_reports(
+            results, folder, chosen, title=title, helpers=helpers, source=source.resolve()
+        )
     if json_out:
         sys.stdout.write(results.to_json())
     else:
         console = _console()
         for part in results_summary(results):
             console.print(part)
-        console.print(f"Written to {folder}/: {written_summary(written, folder)}")
+        if folder is not None:
+            console.print(f"Written to {folder}/: {written_summary(written, folder)}")
     if target is not None:
         _gate(results, target)
 
@@ -404,11 +543,22 @@ def _analyze_and_report(
 @app.command()
 def report(
     results_file: Annotated[
-        Path, typer.Argument(help="A results.json written by 'analyze'.", show_default=False)
+        Path,
+        typer.Argument(
+            metavar="RESULTS_FILE",
+            help="A results.json written by 'analyze'.",
+            show_default=False,
+        ),
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output folder. Default: the folder of RESULTS_FILE."),
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FOLDER",
+            help="Output folder. Default: the folder of RESULTS_FILE.",
+            rich_help_panel=OUTPUT,
+        ),
     ] = None,
     formats: FormatOpt = "csv,xlsx,html,md,png,svg",
     title: TitleOpt = None,
@@ -417,20 +567,22 @@ def report(
 ) -> None:
     """Redraw the reports (tables, charts, HTML, Excel, Markdown) from a saved results.json.
 
-    The data file is not needed: every number comes from results.json.
+    The data file is not needed: every number comes from results.json. Files of the chosen
+    formats that an earlier run wrote and this one does not are removed; others are kept.
 
     Example: ipss-survey report reports/dtcaf-sample/results.json --format html,md
     """
 
     def work() -> None:
         from ipss_survey.report.terminal import written_summary
-        from ipss_survey.report.write import parse_formats, write_reports
+        from ipss_survey.report.write import check_out_folder, parse_formats, write_reports
         from ipss_survey.results import load_results
 
         chosen = parse_formats(formats)
-        results = load_results(results_file)
         folder = out or results_file.parent
-        written = write_reports(results, folder, chosen, title=title)
+        check_out_folder(folder, given=out is not None)
+        results = load_results(results_file)
+        written = write_reports(results, folder, chosen, title=title, replace="chosen")
         print(f"Written to {folder}/: {written_summary(written, folder)}")
         if fail_under:
             _gate(results, fail_under)
@@ -457,10 +609,14 @@ def instruments_list(debug: DebugOpt = False) -> None:
 @instruments_app.command("show")
 def instruments_show(
     instrument: Annotated[
-        str, typer.Argument(help="Built-in id, or path of a YAML file or an XLSForm.")
+        str,
+        typer.Argument(
+            metavar="INSTRUMENT", help="Built-in id, or path of a YAML file or an XLSForm."
+        ),
     ],
     yaml_out: Annotated[
-        bool, typer.Option("--yaml", help="Print the instrument's YAML source instead.")
+        bool,
+        typer.Option("--yaml", metavar="", help="Print the instrument's YAML source instead."),
     ] = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -484,7 +640,9 @@ def instruments_show(
 
 @instruments_app.command("check")
 def instruments_check(
-    file: Annotated[Path, typer.Argument(help="Instrument YAML file or XLSForm to check.")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Instrument YAML file or XLSForm to check.")
+    ],
     debug: DebugOpt = False,
 ) -> None:
     """Check an instrument file against the format's rules, and warn about scales that look
@@ -501,31 +659,43 @@ def instruments_check(
         opened = open_instrument(str(file))
         advice = check_instrument(opened.instrument)
         for text in [*opened.warnings, *(a.message for a in advice)]:
-            print(f"warning: {text}", file=sys.stderr)
+            print(f"warning: {one_line(text)}", file=sys.stderr)
         found = f" ({len(advice)} warning(s))" if advice else ""
         print(f"{file}: OK{found}: {instrument_counts(opened.instrument)}")
 
     _run(work, debug)
 
 
-ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", metavar="", help="Replace the output file if it exists.")
+]
 
 
 def _write_new(path: Path, data: bytes | str, force: bool) -> None:
     """Write one file whole (or not at all); an existing file only with --force."""
     from ipss_survey.report.atomic import write_many
 
+    if path.is_dir():
+        raise SurveyError(f"{path} is a folder: give the path of the file to write")
     if path.exists() and not force:
         raise SurveyError(f"{path} exists: choose another --out, or pass --force to replace it")
     if not path.parent.is_dir():
         raise SurveyError(f"{path.parent} is not a folder: create it first or choose another --out")
-    write_many({path: data})
+    try:
+        write_many({path: data})
+    except OSError as exc:
+        raise SurveyError(f"{path}: cannot be written ({exc.strerror or exc})") from None
 
 
 @instruments_app.command("from-xlsform")
 def instruments_from_xlsform(
-    form: Annotated[Path, typer.Argument(help="XLSForm workbook (.xlsx) to read.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Instrument YAML file to write.")],
+    form: Annotated[
+        Path, typer.Argument(metavar="FORM.xlsx", help="XLSForm workbook (.xlsx) to read.")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", metavar="FILE.yaml", help="Instrument YAML file to write."),
+    ],
     force: ForceOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -545,7 +715,7 @@ def instruments_from_xlsform(
         imported = read_xlsform(form)
         _write_new(out, instrument_yaml(imported.instrument, imported.notes), force)
         for note in imported.warnings:
-            print(f"warning: {note.message}", file=sys.stderr)
+            print(f"warning: {one_line(note.message)}", file=sys.stderr)
         print(f"Written {out}: {instrument_counts(imported.instrument)}")
 
     _run(work, debug)
@@ -553,9 +723,14 @@ def instruments_from_xlsform(
 
 @instruments_app.command("export")
 def instruments_export(
-    instrument: Annotated[str, typer.Argument(help="Built-in id or path of a YAML file.")],
+    instrument: Annotated[
+        str, typer.Argument(metavar="INSTRUMENT", help="Built-in id or path of a YAML file.")
+    ],
     xlsform: Annotated[
-        Path, typer.Option("--xlsform", help="XLSForm workbook to write (for Kobo or ODK).")
+        Path,
+        typer.Option(
+            "--xlsform", metavar="FILE.xlsx", help="XLSForm workbook to write (for Kobo or ODK)."
+        ),
     ],
     force: ForceOpt = False,
     debug: DebugOpt = False,
@@ -581,13 +756,19 @@ def instruments_export(
 
 @instruments_app.command("template")
 def instruments_template(
-    instrument: Annotated[str, typer.Argument(help="Built-in id or path of a YAML file.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Workbook (.xlsx) to write.")],
+    instrument: Annotated[
+        str, typer.Argument(metavar="INSTRUMENT", help="Built-in id or path of a YAML file.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="FILE.xlsx", help="Workbook (.xlsx) to write.")
+    ],
     group_column: Annotated[
         str | None,
-        typer.Option("--group-column", help="Add a column for the respondent's group."),
+        typer.Option(
+            "--group-column", metavar="COLUMN", help="Add a column for the respondent's group."
+        ),
     ] = None,
-    rows: Annotated[int, typer.Option(help="Rows prepared for data entry.")] = 200,
+    rows: Annotated[int, typer.Option(metavar="N", help="Rows prepared for data entry.")] = 200,
     force: ForceOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -596,8 +777,7 @@ def instruments_template(
 
     A filled template analyses with no options: ipss-survey analyze filled.xlsx
 
-    Example: ipss-survey instruments template ipss-senior-managers --out entry.xlsx
-    --group-column municipality
+    Example: ipss-survey instruments template dtcaf --out entry.xlsx --group-column ministry
     """
 
     def work() -> None:

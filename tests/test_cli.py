@@ -36,6 +36,7 @@ def test_analyze_writes_results_and_tables(tmp_path, mini_csv):
     assert r.exit_code == ExitCode.OK, r.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        ".ipss-survey-manifest.json",
         "acceptance_tests.csv",
         "charts",
         "constructs.csv",
@@ -209,7 +210,7 @@ def test_statistics_reach_json_csv_and_terminal(tmp_path):
     )
     assert r.exit_code == 0, r.output
     assert "Reliability and significance" in r.stdout
-    assert "Agree >" in r.stdout and "75%? p" in r.stdout
+    assert "Agree" in r.stdout and "> 75%?" in r.stdout
     doc = json.loads((tmp_path / "results.json").read_text())
     constructs = [c["id"] for c in doc["constructs"]]
     assert [x["construct"] for x in doc["reliability"]] == constructs
@@ -245,7 +246,11 @@ def _mini(out, *extra):
 def test_format_chooses_outputs(tmp_path):
     r = _mini(tmp_path, "--format", "json,md", "--title", "Wave 1")
     assert r.exit_code == ExitCode.OK, r.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json", "summary.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".ipss-survey-manifest.json",
+        "results.json",
+        "summary.md",
+    ]
     assert (tmp_path / "summary.md").read_text().startswith("# Wave 1")
 
 

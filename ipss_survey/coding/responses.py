@@ -69,6 +69,9 @@ def code_responses(
     src = raw.where or raw.source
     columns = [str(c) for c in raw.frame.columns]
     matcher = ColumnMatcher(columns, column_map, src, raw.layout)
+    if column_map:
+        named = _names_looked_up(instrument, raw, group, id_column, where, design, coder_columns)
+        matcher.check_targets(named, [it.code for it in instrument.items], instrument.id)
     warnings = list(matcher.warnings)
     n = len(raw.frame)
     row_no = (
@@ -240,6 +243,32 @@ def _group_column(
     )
 
 
+def _names_looked_up(
+    instrument: Instrument,
+    raw: RawTable,
+    group: str | None,
+    id_column: str | None,
+    where: Sequence[RowFilter],
+    design: DesignSpec | None,
+    coders: dict[str, tuple[str, ...]],
+) -> list[str]:
+    """Every name a run looks a column up by: the instrument's item and question codes (a
+    multi-select question's per-option columns too), its respondent id, a platform's id
+    columns and the columns the options name."""
+    names = [it.code for it in instrument.items]
+    for q in instrument.questions:
+        names.append(q.code)
+        names += [f"{q.code}{sep}{o.code}" for o in q.options for sep in ("/", ".", "_")]
+        names += [f"{q.code}[{o.code}]" for o in q.options]
+    names += [n for n in (instrument.respondent_id, group, id_column) if n]
+    names += list(raw.layout.id_columns) if raw.layout is not None else []
+    names += [f.column for f in where]
+    if design is not None:
+        names += [n for n in (design.weight, design.strata, design.cluster) if n]
+    names += [c for cols in coders.values() for c in cols]
+    return names
+
+
 def _option_labels(instrument: Instrument, column: str) -> dict[str, str]:
     """A categorical question's options as group labels: every code and label -> its label."""
     for q in instrument.questions:
@@ -305,7 +334,12 @@ def _item_columns(
     missing_cols = [it.code for it, p in zip(instrument.items, found, strict=True) if p is None]
     if missing_cols:
         item_codes = [it.code for it in instrument.items]
-        hint = missing_columns_hint(raw, matcher.columns, item_codes, len(missing_cols))
+        hint = missing_columns_hint(raw, matcher, item_codes, missing_cols)
+        if len(missing_cols) == len(item_codes):
+            raise DataError(
+                f"{src}: columns: none of the {len(item_codes)} item column(s) of instrument "
+                f"{instrument.id!r} is in the file; {hint}"
+            )
         raise DataError(
             f"{src}: columns: {len(missing_cols)} item column(s) of instrument "
             f"{instrument.id!r} are missing: {name_list(missing_cols, 20)}; {hint}"

@@ -8,6 +8,7 @@ instrument YAML file or an XLSForm workbook (``.xlsx``), read as the form's inst
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -15,7 +16,12 @@ from pathlib import Path
 
 from ipss_survey.errors import DataError, InstrumentError
 from ipss_survey.instrument.dump import instrument_yaml
-from ipss_survey.instrument.loader import load_instrument, parse_instrument
+from ipss_survey.instrument.loader import (
+    DATA_SUFFIXES,
+    data_file_error,
+    load_instrument,
+    parse_instrument,
+)
 from ipss_survey.instrument.model import Instrument
 from ipss_survey.instrument.xlsform import read_xlsform
 
@@ -55,22 +61,50 @@ class OpenedInstrument:
 
 
 def open_instrument(id_or_path: str) -> OpenedInstrument:
-    """A built-in id, the path of an instrument YAML file, or of an XLSForm (.xlsx)."""
+    """A built-in id, the path of an instrument YAML file, or of an XLSForm (.xlsx).
+
+    Raises
+    ------
+    InstrumentError
+        For an unknown id (with the built-in id it most resembles), a data file given as an
+        instrument (saying to give it as the data file instead), or a file that breaks the
+        instrument format.
+    """
     ids = builtin_ids()
     if id_or_path in ids:
         return OpenedInstrument(builtin_instrument(id_or_path))
     p = Path(id_or_path)
+    _refuse_data_file(p)
     if p.suffix.lower() in XLSFORM_SUFFIXES:
         form = read_xlsform(p)
         return OpenedInstrument(form.instrument, tuple(n.message for n in form.warnings))
     if p.suffix.lower() in {".yaml", ".yml"} or p.exists():
         return OpenedInstrument(load_instrument(p))
+    close = difflib.get_close_matches(id_or_path.lower(), ids, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
     raise InstrumentError(
         id_or_path,
         "",
-        f"no built-in instrument with this id and no such file; built-in ids: {', '.join(ids)} "
-        "(or give the path of a .yaml file or an XLSForm .xlsx)",
+        f"no built-in instrument with this id and no such file; {hint}built-in ids: "
+        f"{', '.join(ids)} (or give the path of a .yaml file or an XLSForm .xlsx)",
     )
+
+
+def _refuse_data_file(p: Path) -> None:
+    """A data file (.csv, .sav, an old .xls ...) given as an instrument: say where it goes."""
+    suffix = p.suffix.lower()
+    if not p.is_file():
+        return
+    if suffix in DATA_SUFFIXES:
+        raise data_file_error(str(p), DATA_SUFFIXES[suffix])
+    if suffix == ".xls":
+        raise InstrumentError(
+            str(p),
+            "",
+            "is an old-style .xls workbook: an XLSForm must be saved as .xlsx (open it in "
+            "Excel, save as .xlsx); if it holds answers, give it as the data file "
+            f"(ipss-survey analyze {p.name} --instrument ID)",
+        )
 
 
 def resolve_instrument(id_or_path: str) -> Instrument:
@@ -83,6 +117,7 @@ def instrument_source(id_or_path: str) -> str:
     XLSForm reads as (``show --yaml``)."""
     if id_or_path in builtin_ids():
         return builtin_text(id_or_path)
+    _refuse_data_file(Path(id_or_path))
     if Path(id_or_path).suffix.lower() in XLSFORM_SUFFIXES:
         form = read_xlsform(id_or_path)
         return instrument_yaml(form.instrument, form.notes)

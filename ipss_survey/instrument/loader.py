@@ -7,6 +7,7 @@ mend. Unknown keys are refused, naming the key and the keys allowed there.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,54 @@ _OTHERWISE_KEYS = {"id", "name", "description"}
 _SUBJECT_KEYS = ("item", "question")
 _TESTS = tuple(dict.fromkeys(ITEM_TESTS + CATEGORICAL_TESTS + MULTIPLE_TESTS))
 _LEVEL_KEYS = {"min", "label"}
+
+# Data files that are not instruments, by suffix and by their first bytes.
+DATA_SUFFIXES = {
+    ".csv": "a data file (.csv)",
+    ".tsv": "a data file (.tsv)",
+    ".tab": "a data file (.tab)",
+    ".sav": "an SPSS data file (.sav)",
+    ".zsav": "an SPSS data file (.zsav)",
+    ".dta": "a Stata data file (.dta)",
+    ".sas7bdat": "a SAS data file (.sas7bdat)",
+    ".xpt": "a SAS transport file (.xpt)",
+}
+_MAGIC = (
+    (b"PK\x03\x04", "a zip file (an Excel .xlsx workbook?)"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Office file (an Excel .xls workbook?)"),
+    (b"$FL2", "an SPSS data file"),
+    (b"$FL3", "an SPSS data file"),
+    (b"%PDF", "a PDF document"),
+)
+# A first line such as "id: x" or "- item" is YAML; "id,team,A1,A2" is a table's header.
+_YAML_LINE = re.compile(r"""^\s*(?:[-{\[#]|[\w .'"-]+:(?:\s|$))""")
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def data_file_error(source: str, what: str) -> InstrumentError:
+    """The error for a data file given where an instrument was expected: what it is and
+    where it goes instead (the DATA argument)."""
+    name = Path(source).name
+    return InstrumentError(
+        source,
+        "",
+        f"is {what}, not an instrument: give it as the data file (ipss-survey analyze "
+        f"{name} --instrument ID), and give --instrument a built-in id (ipss-survey "
+        "instruments list), an instrument .yaml file or an XLSForm .xlsx",
+    )
+
+
+def _table_header(text: str) -> str | None:
+    """The first line of ``text`` when it reads as a table's header rather than YAML."""
+    for line in text.splitlines()[:20]:
+        if not line.strip():
+            continue
+        if _YAML_LINE.match(line):
+            return None
+        if any(line.count(d) >= 2 for d in _DELIMITERS):
+            return line.strip()
+        return None
+    return None
 
 
 @dataclass
@@ -760,6 +809,8 @@ def _join(path: str, key: str) -> str:
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
+    if isinstance(value, str) and len(value) > 40:
+        return f"text {value[:37] + '...'!r}"
     return {dict: "a mapping", list: "a list", str: f"text {value!r}"}.get(
         type(value), f"{type(value).__name__} {value!r}"
     )
@@ -794,8 +845,21 @@ def load_instrument(path: str | Path) -> Instrument:
         raise InstrumentError(str(p), "", f"cannot be read ({exc.strerror})") from None
     if len(raw) > 5_000_000:
         raise InstrumentError(str(p), "", "is larger than 5 MB; an instrument file is small YAML")
+    for magic, what in _MAGIC:
+        if raw.startswith(magic):
+            raise data_file_error(str(p), what)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InstrumentError(str(p), "", "is not UTF-8 text; save it as UTF-8") from None
+        raise InstrumentError(
+            str(p),
+            "",
+            "is not UTF-8 text: an instrument is a YAML text file (docs/instrument-format.md); "
+            "save it as UTF-8, or, if it is a data file, give it as the data file (ipss-survey "
+            f"analyze {p.name} --instrument ID)",
+        ) from None
+    header = _table_header(text)
+    if header is not None:
+        shown = header if len(header) <= 40 else header[:37] + "..."
+        raise data_file_error(str(p), f"a data table (first line {shown!r})")
     return parse_instrument(text, str(p))

@@ -1303,11 +1303,20 @@ def read_xlsform(path: str | Path) -> XlsformImport:
     try:
         by_name = {str(ws.title).strip().casefold(): ws for ws in wb.worksheets}
         if "survey" not in by_name:
+            if "ipss_template" in by_name:
+                raise InstrumentError(
+                    source,
+                    "",
+                    "is a data-entry template, not an XLSForm: give it as the data file "
+                    f"(ipss-survey analyze {p.name}); it names its own instrument",
+                )
             raise InstrumentError(
                 source,
                 "",
-                f"the workbook has no 'survey' sheet (sheets: {name_list(wb.sheetnames)}); an "
-                "XLSForm has the sheets survey, choices and settings",
+                f"the workbook has no 'survey' sheet (sheets: {name_list(wb.sheetnames, 8)}), "
+                "so it is not an XLSForm (sheets survey, choices, settings); if it holds "
+                f"answers, give it as the data file (ipss-survey analyze {p.name} "
+                "--instrument ID)",
             )
         settings_ws = by_name.get("settings")
         settings = _sheet(settings_ws, settings_ws.title) if settings_ws is not None else None

@@ -4,11 +4,16 @@ A reader (or a rerun after Ctrl-C) sees either the old file or the complete new 
 half-written file, and no temporary ``.name.*.part`` file is left behind when writing fails or
 is interrupted. The rename replaces a symbolic link at the target rather than writing through
 it, so a planted link cannot redirect a report outside its folder.
+
+``check_folder`` says before any work whether a folder can take the files at all, and
+``remove_unchanged`` removes a file an earlier run wrote only while it still holds exactly
+what that run wrote.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import tempfile
@@ -93,3 +98,57 @@ def write_many(files: Mapping[Path, bytes | str]) -> None:
         raise
     for folder in {p.parent for _, p in staged}:
         _sync_folder(folder)
+
+
+def check_folder(folder: Path) -> str | None:
+    """Why files cannot be written into ``folder`` (creating it), or None when they can.
+
+    The folder may exist or not; the check creates (and removes) a temporary folder in the
+    nearest existing one, so it catches a path under a file, a read-only or virtual file
+    system (``/proc``) and missing permissions without leaving anything behind.
+
+    Parameters
+    ----------
+    folder
+        The output folder.
+
+    Returns
+    -------
+    str or None
+        A phrase such as ``"is a file, not a folder"``, or None.
+    """
+    if folder.exists() and not folder.is_dir():
+        return "is a file, not a folder"
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        if existing.is_symlink():
+            return f"{existing} is a broken link"
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    try:
+        probe = tempfile.mkdtemp(prefix=".ipss-survey-probe-", dir=existing)
+        os.rmdir(probe)
+    except OSError as exc:
+        return f"cannot create files in {existing} ({exc.strerror or exc})"
+    return None
+
+
+def digest(data: bytes) -> str:
+    """The SHA-256 of ``data`` in hex, as a manifest records each file."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def remove_unchanged(path: Path, sha256: str) -> bool:
+    """Remove ``path`` if it is a regular file (not a link) holding exactly the bytes whose
+    digest is ``sha256``; return whether it was removed. Anything else is left alone."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        if digest(path.read_bytes()) != sha256:
+            return False
+        os.unlink(path)
+    except OSError:
+        return False
+    return True

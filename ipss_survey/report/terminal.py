@@ -9,7 +9,7 @@ from ipss_survey.instrument import Instrument, Scale
 from ipss_survey.report.format import fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_range
 from ipss_survey.report.methods import design_text
 from ipss_survey.report.view import View
-from ipss_survey.results import Results
+from ipss_survey.results import GroupTestEntry, Results
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 def results_summary(results: Results) -> list[RenderableType]:
     """Headline table: each dimension's n, mean, acceptance and acceptance range."""
+    from rich import box
     from rich.table import Table
 
     d = results.data
@@ -31,14 +32,21 @@ def results_summary(results: Results) -> list[RenderableType]:
     if d.design is not None:
         head += "\n" + design_text(results).split(";")[0]
     out.append(head)
-    table = Table(title="Dimensions", title_justify="left")
+    table = Table(
+        title="Dimensions",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=0,
+    )
     table.add_column("Dimension")
     table.add_column("n", justify="right")
     table.add_column("Mean", justify="right")
-    table.add_column("Agree [95% CI]", justify="right")
+    table.add_column("Agree", justify="right")
+    table.add_column("95% CI", justify="right", no_wrap=True)
     table.add_column("Item range", justify="right")
     if results.maturity:
-        table.add_column("Maturity")
+        table.add_column("Maturity", no_wrap=True)
     for c in results.constructs:
         if c.level != "dimension":
             continue
@@ -46,8 +54,8 @@ def results_summary(results: Results) -> list[RenderableType]:
             f"{c.id} {c.name}",
             str(c.n),
             fmt_num(c.mean),
-            fmt_pct(c.pct_agree, 0)
-            + (f" [{fmt_range(c.ci_pct_agree, 0).rstrip('%')}]" if c.ci_pct_agree else ""),
+            fmt_pct(c.pct_agree, 0),
+            _pct_interval(c.ci_pct_agree),
             fmt_range(c.acceptance_range, 0),
         ]
         if results.maturity:
@@ -60,6 +68,7 @@ def results_summary(results: Results) -> list[RenderableType]:
     stats = statistics_table(results)
     if stats is not None:
         out.append(stats)
+    out += group_test_coverage(results)
     if results.groups:
         out.append(f"{len(results.groups)} groups by {d.group_by!r}: per-group tables written")
     if d.warnings:
@@ -77,11 +86,7 @@ def statistics_table(results: Results) -> RenderableType | None:
     from rich import box
 
     v = View(results)
-    kw = {
-        g.construct: g
-        for g in results.group_tests
-        if g.test in ("kruskal-wallis", "design-kruskal-wallis", "design-wilcoxon")
-    }
+    kw = {g.construct: g for g in _rank_tests(results)}
     alpha, threshold = v.alpha, v.threshold
 
     table = Table(
@@ -89,37 +94,37 @@ def statistics_table(results: Results) -> RenderableType | None:
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        padding=0,
     )
     table.add_column("Construct", no_wrap=True)
-    table.add_column("Alpha\n[95% CI]", justify="right", no_wrap=True)
+    table.add_column("Alpha", justify="right", no_wrap=True)
+    table.add_column("95% CI", justify="right", no_wrap=True)
     table.add_column("Omega", justify="right", no_wrap=True)
-    table.add_column(f"Agree >\n{threshold:g}%? p", justify="right", no_wrap=True)
+    table.add_column("Agree", justify="right", no_wrap=True)
+    table.add_column(f"> {threshold:g}%?", justify="left", no_wrap=True)
+    table.add_column("p", justify="right", no_wrap=True)
     if kw:
-        table.add_column("Groups\ndiffer? p", justify="right", no_wrap=True)
+        table.add_column("Groups\ndiffer?", justify="left", no_wrap=True)
+        table.add_column("p", justify="right", no_wrap=True)
     for c in results.constructs:
         r = v.reliability(c.id)
-        a_txt = fmt_num(r.alpha if r else None)
-        if r and r.alpha_ci:
-            a_txt += f" [{fmt_ci(r.alpha_ci)}]"
         a = v.test("construct", c.id)
-        if a and a.pct_agree is not None:
-            verdict = "yes" if a.significant else "no"
-            acc_txt = f"{fmt_pct(a.pct_agree, 0)} {verdict} {fmt_p(a.p_adj)}"
-        else:
-            acc_txt = "-"
+        tested = a is not None and a.pct_agree is not None
         row = [
             ("  " if c.level == "subdimension" else "") + c.id,
-            a_txt,
+            fmt_num(r.alpha if r else None),
+            fmt_ci(r.alpha_ci) if r and r.alpha_ci else "",
             fmt_num(r.omega_total if r else None),
-            acc_txt,
+            fmt_pct(a.pct_agree, 0) if a and tested else "-",
+            ("yes" if a.significant else "no") if a and tested else "",
+            fmt_p(a.p_adj) if a and tested else "",
         ]
         if kw:
             g = kw.get(c.id)
             if g and g.p_adj is not None:
-                verdict = "yes" if g.p_adj < alpha else "no"
-                row.append(f"{verdict} {fmt_p(g.p_adj)}")
+                row += ["yes" if g.p_adj < alpha else "no", fmt_p(g.p_adj)]
             else:
-                row.append("-")
+                row += ["-", ""]
         table.add_row(*row)
     groups = "design-based rank test" if v.design else "Kruskal-Wallis"
     table.caption = (
@@ -130,14 +135,82 @@ def statistics_table(results: Results) -> RenderableType | None:
     return table
 
 
+def _pct_interval(ci: list[float] | None) -> str:
+    """A percentage interval as '80 to 92%' (a dash would read as a minus sign)."""
+    if not ci or ci[0] is None or ci[1] is None:
+        return "-"
+    return f"{ci[0]:.0f} to {ci[1]:.0f}%"
+
+
+def _rank_tests(results: Results) -> list[GroupTestEntry]:
+    """The rank test of each construct comparing the groups (the terminal's 'Groups differ')."""
+    ranks = ("kruskal-wallis", "design-kruskal-wallis", "design-wilcoxon")
+    return [g for g in results.group_tests if g.test in ranks]
+
+
+def group_test_coverage(results: Results) -> list[str]:
+    """How many groups and respondents the group tests covered, and which groups were too
+    small to be tested: one line when every construct's test covered the same groups.
+
+    Parameters
+    ----------
+    results
+        A run with ``--group``.
+
+    Returns
+    -------
+    list of str
+        Lines for the terminal (none without group tests).
+    """
+    tests = _rank_tests(results)
+    if not tests:
+        return []
+    in_all = len(results.groups)
+    people = sum(g.n for g in results.groups)
+    name = "design-based rank test" if View(results).design else "Kruskal-Wallis"
+    by_cover: dict[tuple[int, int], list[str]] = {}
+    for g in tests:
+        by_cover.setdefault((len(g.groups), sum(g.group_sizes)), []).append(g.construct)
+
+    def cover(groups: int, n: int) -> str:
+        return f"{groups} of {in_all} groups, {n} of {people} respondents"
+
+    if len(by_cover) == 1:
+        ((groups, n),) = by_cover
+        lines = [f"Group tests ({name}) cover {cover(groups, n)}, for every construct."]
+    else:
+        parts = [f"{', '.join(ids)}: {cover(*key)}" for key, ids in by_cover.items()]
+        lines = [f"Group tests ({name}) cover " + "; ".join(parts) + "."]
+    small: dict[str, int] = {}
+    for g in tests:
+        for e in g.excluded_groups:
+            small.setdefault(e.group, e.n)
+    if small:
+        least = results.options.get("min_group_size")
+        under = f"fewer than {least} respondents" if least else "too few respondents"
+        shown = ", ".join(f"{k} ({n})" for k, n in list(small.items())[:12])
+        more = f" and {len(small) - 12} more" if len(small) > 12 else ""
+        lines.append(
+            f"Left out of the group tests with {under}: {shown}{more} "
+            f"({len(small)} groups, {sum(small.values())} respondents)."
+        )
+    return lines
+
+
 def scale_text(scale: Scale) -> str:
     parts = [f"{p}={scale.labels[p]}" if p in scale.labels else str(p) for p in scale.points]
     text = ", ".join(parts) + f"; agree {list(scale.agree)}"
     if scale.neutral:
         text += f", neutral {list(scale.neutral)}"
     if scale.missing:
-        text += f", missing {list(scale.missing)}"
+        missing = [f"{m}={scale.labels[m]}" if m in scale.labels else str(m) for m in scale.missing]
+        text += f", missing [{', '.join(missing)}]"
     return text
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 item', '3 items', '1 sub-dimension'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def instrument_tree(instrument: Instrument) -> RenderableType:
@@ -148,14 +221,14 @@ def instrument_tree(instrument: Instrument) -> RenderableType:
     inst = instrument
     root = Tree(
         f"[bold]{escape(inst.title)}[/] ({escape(inst.id)}, version {escape(inst.version or '-')}"
-        f"): {len(inst.items)} items, {len(inst.dimensions)} dimensions, "
-        f"{sum(c.level == 'subdimension' for c in inst.constructs)} sub-dimensions"
+        f"): {_count(len(inst.items), 'item')}, {_count(len(inst.dimensions), 'dimension')}, "
+        f"{_count(sum(c.level == 'subdimension' for c in inst.constructs), 'sub-dimension')}"
     )
     if inst.scale:
         root.add(f"scale: {escape(scale_text(inst.scale))}")
     nodes = {}
     for con in inst.constructs:
-        label = f"{escape(con.id)} {escape(con.name)} ({len(con.items)} items)"
+        label = f"{escape(con.id)} {escape(con.name)} ({_count(len(con.items), 'item')})"
         parent = nodes[con.parent] if con.parent else root
         node = parent.add(label)
         nodes[con.id] = node
@@ -220,6 +293,6 @@ def instrument_counts(inst: Instrument) -> str:
     """ "instrument 'x', 12 items in 3 dimensions and 4 sub-dimensions"."""
     subs = sum(c.level == "subdimension" for c in inst.constructs)
     return (
-        f"instrument {inst.id!r}, {len(inst.items)} items in "
-        f"{len(inst.dimensions)} dimensions and {subs} sub-dimensions"
+        f"instrument {inst.id!r}, {_count(len(inst.items), 'item')} in "
+        f"{_count(len(inst.dimensions), 'dimension')} and {_count(subs, 'sub-dimension')}"
     )

@@ -202,7 +202,7 @@ def test_missing_item_columns_are_listed(tmp_path, mini):
 def test_no_item_columns_suggests_the_instrument(tmp_path, mini):
     path = tmp_path / "d.csv"
     path.write_text("x,y\n1,2\n")
-    with pytest.raises(DataError, match="is this the right --instrument"):
+    with pytest.raises(DataError, match="is the right --instrument"):
         coded(path, mini)
 
 
