@@ -599,7 +599,7 @@ def instruments_list(debug: DebugOpt = False) -> None:
 
     def work() -> None:
         from ipss_survey.instrument import iter_builtins
-        from ipss_survey.report.terminal import instruments_table
+        from ipss_survey.report.instrument_text import instruments_table
 
         _console().print(instruments_table(list(iter_builtins())))
 
@@ -627,7 +627,7 @@ def instruments_show(
 
     def work() -> None:
         from ipss_survey.instrument import instrument_source, resolve_instrument
-        from ipss_survey.report.terminal import instrument_tree
+        from ipss_survey.report.instrument_text import instrument_tree
 
         inst = resolve_instrument(instrument)
         if yaml_out:
@@ -654,7 +654,7 @@ def instruments_check(
     def work() -> None:
         from ipss_survey.instrument import open_instrument
         from ipss_survey.instrument.checks import check_instrument
-        from ipss_survey.report.terminal import instrument_counts
+        from ipss_survey.report.instrument_text import instrument_counts
 
         opened = open_instrument(str(file))
         advice = check_instrument(opened.instrument)
@@ -710,7 +710,7 @@ def instruments_from_xlsform(
     def work() -> None:
         from ipss_survey.instrument.dump import instrument_yaml
         from ipss_survey.instrument.xlsform import read_xlsform
-        from ipss_survey.report.terminal import instrument_counts
+        from ipss_survey.report.instrument_text import instrument_counts
 
         imported = read_xlsform(form)
         _write_new(out, instrument_yaml(imported.instrument, imported.notes), force)

@@ -21,7 +21,7 @@ PACKAGE = REPO / "ipss_survey"
 
 # The flow, first to last: a part may import from its own modules and from earlier parts.
 LAYERS: list[set[str]] = [
-    {"ipss_survey", "ipss_survey.errors", "ipss_survey.jsonform"},
+    {"ipss_survey", "ipss_survey.errors", "ipss_survey.jsonform", "ipss_survey.yamltext"},
     {"ipss_survey.stats"},
     {"ipss_survey.warnings"},
     {"ipss_survey.instrument"},

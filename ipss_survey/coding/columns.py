@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ipss_survey.errors import DataError, name_list
 from ipss_survey.instrument import normalise_column, normalise_label
 from ipss_survey.warnings import RunWarning, WarningCode
+from ipss_survey.yamltext import safe_load
 
 if TYPE_CHECKING:
     from ipss_survey.read import RawTable
@@ -48,7 +49,7 @@ def load_column_map(path: str | Path) -> ColumnMap:
 
     p = Path(path)
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+        doc = safe_load(p.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise DataError(f"{p}: no such column mapping file") from None
     except (OSError, UnicodeDecodeError) as exc:

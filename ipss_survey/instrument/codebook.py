@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ipss_survey.errors import InstrumentError
+from ipss_survey.yamltext import safe_load
 
 _TOP_KEYS = {"id", "title", "source", "description", "themes"}
 _THEME_KEYS = {"id", "name", "description", "patterns"}
@@ -244,7 +245,7 @@ def parse_codebook(text: str, source: str) -> Codebook:
     import yaml
 
     try:
-        doc = yaml.safe_load(text)
+        doc = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

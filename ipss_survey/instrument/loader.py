@@ -33,6 +33,7 @@ from ipss_survey.instrument.model import (
     Question,
     Scale,
 )
+from ipss_survey.yamltext import safe_load
 
 _TOP_KEYS = {
     "id",
@@ -821,7 +822,7 @@ def parse_instrument(text: str, source: str) -> Instrument:
     import yaml
 
     try:
-        doc = yaml.safe_load(text)
+        doc = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

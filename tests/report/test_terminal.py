@@ -8,9 +8,9 @@ from rich.console import Console
 
 from ipss_survey.instrument import builtin_instrument, load_instrument, sample_path
 from ipss_survey.pipeline import Options, analyze
+from ipss_survey.report.instrument_text import instrument_tree
 from ipss_survey.report.terminal import (
     group_test_coverage,
-    instrument_tree,
     results_summary,
     statistics_table,
 )
