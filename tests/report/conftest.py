@@ -19,3 +19,10 @@ def managers() -> Results:
     """The senior-manager sample by municipality, tested against 75%."""
     inst = resolve_instrument("ipss-senior-managers")
     return analyze(sample_path(inst.id), inst, Options(group="municipality", threshold=75))
+
+
+@pytest.fixture(scope="session")
+def collaborative() -> Results:
+    """The collaborative-PA sample: multi-select and categorical questions, a classification."""
+    inst = resolve_instrument("collaborative-pa")
+    return analyze(sample_path(inst.id), inst, Options())
