@@ -97,7 +97,7 @@ def chart_plans(results: Results) -> list[ChartPlan]:
             return "Dots: acceptance (no acceptance tests in these results, so no intervals). "
         kind = interval_name(results, target)
         return (
-            f"Lines: {kind}s; filled dots are significantly above the threshold after "
+            f"Lines: {kind}; filled dots are significantly above the threshold after "
             f"{view.p_adjust_name} correction, open dots are not. "
         )
 
