@@ -206,7 +206,10 @@ def likert_chart(
         ax.set_yticks(ys, labels)
         ax.set_ylim(total, 0)
         ax.tick_params(axis="y", length=0, left=False)  # no marks: drawing them costs
-        ax.set_xlabel("← disagree   % of valid answers   agree →\n(neutral split across 0)")
+        weighted = "weighted; " if any(it.weighted_counts is not None for it in items) else ""
+        ax.set_xlabel(
+            f"← disagree   % of valid answers   agree →\n({weighted}neutral split across 0)"
+        )
         legend = place_legend(
             ax, own, ncol=min(len(cats), 3), handlelength=1.6, handleheight=1.2, columnspacing=1.2
         )

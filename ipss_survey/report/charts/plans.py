@@ -148,9 +148,9 @@ def chart_plans(results: Results) -> list[ChartPlan]:
             codes = [items[j].code for j in page]
             t = f"{dim.id} {dim.name}: answers by item{tsuffix}"
             cap = (
-                "Share of each item's valid answers per response; disagreement left of the "
-                "centre line, agreement right, neutral split across it. (R): reverse-keyed "
-                "item, shown as answered."
+                f"{f'{view.weighted}share'.capitalize()} of each item's valid answers per "
+                "response; disagreement left of the centre line, agreement right, neutral split "
+                "across it. (R): reverse-keyed item, shown as answered."
             )
             draw = partial(likert_chart, results, codes, title=t)
             cost = 5 + 2 * len(page)  # hatched segments and a label on each
