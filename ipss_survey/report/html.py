@@ -1,9 +1,16 @@
 """report.html: one self-contained page (charts embedded, no requests) drawn from Results.
 
-Summary first, then one section per dimension, then groups, methods, warnings and excluded
-rows. Every string from a data file or an instrument passes through ``esc``; only markup built
-here is wrapped in ``Safe``. A Content-Security-Policy forbids the page from loading anything,
-so a stray external URL would fail loudly in a browser instead of leaking a request.
+Summary first, then one section per dimension, the other questions, each open-ended
+question's themes, the classifications, groups, methods, warnings and excluded rows. Every
+string from a data file or an instrument passes through ``esc``; only markup built here is
+wrapped in ``Safe``. A Content-Security-Policy forbids the page from loading anything (and
+from running any script), so a stray external URL would fail loudly in a browser instead of
+leaking a request.
+
+On a phone (390 CSS px) nothing is wider than the page: a table wider than the screen scrolls
+inside its wrapper, which then says so ("scroll sideways", a fading edge: CSS alone, since the
+page runs no script), and a chart is shown no narrower than keeps its smallest text at 9 CSS
+px (``chart_widths``).
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ from importlib import resources
 from typing import Any
 
 from ipss_survey.report.charts.jobs import render_charts
-from ipss_survey.report.charts.plans import ChartImage
+from ipss_survey.report.charts.plans import ChartImage, theme_section
+from ipss_survey.report.charts.style import DPI, MIN_FONT, MIN_TEXT_PX
 from ipss_survey.report.format import (
     fmt_ci,
     fmt_df,
@@ -29,12 +37,20 @@ from ipss_survey.report.format import (
 )
 from ipss_survey.report.methods import definitions, design_text, scale_rows
 from ipss_survey.report.view import View, default_title
-from ipss_survey.results import AcceptanceTest, Results
+from ipss_survey.results import (
+    AcceptanceTest,
+    GroupTestEntry,
+    OpenAnswers,
+    Results,
+    ThemeEntry,
+)
 from ipss_survey.scoring import ConstructStats, ItemStats
+from ipss_survey.scoring.classification import ClassCount, ClassificationSummary
 from ipss_survey.stats.groups import PairwiseTest
 
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 PAIRS_SHOWN = 10  # differing pairs named in the page; all of them are in report.xlsx
+CHART_CSS_PX_PER_INCH = 128  # a chart's widest on a desktop: its text at about 15 CSS px
 
 
 class Safe(str):
@@ -71,7 +87,7 @@ def _table(
             for v, (_, cls) in zip(row, columns, strict=True)
         )
         body.append(f"<tr>{cells}</tr>")
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    cap = f"<caption><span>{esc(caption)}</span></caption>" if caption else ""
     return Safe(
         f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
@@ -84,14 +100,33 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return (0, 0)
 
 
+def chart_widths(png: bytes) -> tuple[int, int] | None:
+    """The narrowest and widest a chart is shown (CSS px), from its PNG's size at ``DPI``.
+
+    Narrowest: where its smallest text (``MIN_FONT`` points) is ``MIN_TEXT_PX`` CSS px, so
+    that on a phone a chart wider than the screen scrolls sideways instead of shrinking
+    below legibility (a chart of ``WIDTH`` fits a 390 px phone). Widest: where its text is
+    about 15 px, so a desktop does not blow it up. None when the size cannot be read.
+    """
+    w, _ = _png_size(png)
+    if not w:
+        return None
+    inches = w / DPI
+    narrowest = inches * 72 * MIN_TEXT_PX / MIN_FONT
+    return int(narrowest + 0.999), round(inches * CHART_CSS_PX_PER_INCH)
+
+
 def _figure(chart: ChartImage) -> str:
     w, h = _png_size(chart.png)
     data = base64.b64encode(chart.png).decode("ascii")
     size = f' width="{w}" height="{h}"' if w and h else ""
+    widths = chart_widths(chart.png)
+    style = f' style="min-width:{widths[0]}px;max-width:{widths[1]}px"' if widths else ""
     cap = f"<figcaption>{esc(chart.caption)}</figcaption>" if chart.caption else ""
     return (
-        f'<figure id="chart-{esc(chart.name)}"><img src="data:image/png;base64,{data}" '
-        f'alt="{esc(chart.title)}"{size}>{cap}</figure>'
+        f'<figure id="chart-{esc(chart.name)}"><div class="chart-wrap">'
+        f'<img src="data:image/png;base64,{data}" alt="{esc(chart.title)}"{size}{style}>'
+        f"</div>{cap}</figure>"
     )
 
 
@@ -105,7 +140,9 @@ class _Report:
         self.charts = charts
 
     def figures(self, section: str) -> str:
-        return "".join(_figure(c) for c in self.charts if c.section == section)
+        """The section's charts: one column on a phone, side by side where there is room."""
+        shown = [_figure(c) for c in self.charts if c.section == section]
+        return f'<div class="figures">{"".join(shown)}</div>' if shown else ""
 
     # ------------------------------------------------------------------ summary
 
@@ -150,8 +187,9 @@ class _Report:
             lo = min(dims, key=lambda c: c.pct_agree)
             hi = max(dims, key=lambda c: c.pct_agree)
             parts.append(
-                f"Agreement by dimension runs from {esc(fmt_pct(lo.pct_agree))} "
-                f"({esc(lo.id)} {esc(lo.name)}) to {esc(fmt_pct(hi.pct_agree))} "
+                f"{esc(_sentence(f'{self.v.weighted}acceptance'))} by dimension runs from "
+                f"{esc(_with_ci(lo))} "
+                f"({esc(lo.id)} {esc(lo.name)}) to {esc(_with_ci(hi))} "
                 f"({esc(hi.id)} {esc(hi.name)})."
             )
         span = self.v.acceptance_span()
@@ -181,8 +219,8 @@ class _Report:
             ("n", "num"),
             ("Mean", "num"),
             ("SD", "num"),
-            ("Agree %", "num"),
-            ("95% CI", "num"),
+            (acceptance_header(v), "num"),
+            ("Acceptance 95% CI", "num"),
             ("Item range", "num"),
         ]
         tested = v.has_tests
@@ -218,16 +256,17 @@ class _Report:
 
     def columns_note(self) -> str:
         v = self.v
-        weighted = "weighted share of the" if v.design else "share of the"
+        weighted = f"{v.weighted}share of the"
+        clusters = "the design's clusters" if v.design else "each respondent's answers"
         text = (
-            f"Agree %: the dimension's acceptance, the {weighted} answers to its items in the "
-            "agreement codes, pooled after reverse keying; 95% CI: its interval, each "
-            f"respondent's answers {'within the design' if v.design else ''} taken as one "
-            "cluster. Item range: its lowest and highest item acceptance."
-        ).replace("  ", " ")
+            f"{acceptance_header(v)}: the dimension's acceptance, the {weighted} answers to its "
+            "items in the agreement codes, pooled after reverse keying; acceptance 95% CI: its "
+            f"interval, {clusters} taken as clusters. Item range: its lowest and highest item "
+            "acceptance."
+        )
         if v.has_tests:
             text += (
-                f" p adj.: one-sided t test of Agree % against {v.threshold:g}%, "
+                f" p adj.: one-sided t test of the acceptance against {v.threshold:g}%, "
                 f"{v.p_adjust_name}-corrected; above threshold: p adj. < {v.alpha:g}."
             )
         return f'<p class="note">{esc(text)}</p>'
@@ -268,12 +307,12 @@ class _Report:
             ("SD", "num"),
             ("Disagree %", "num"),
             ("Neutral %", "num"),
-            ("Agree %", "num"),
+            ("Agree % (acceptance)", "num"),
         ]
         if reverse:
             cols.append(("Favourable %", "num"))
         if v.has_tests:
-            ci_name = "95% CI" if v.design else "Wilson 95% CI"
+            ci_name = "Acceptance 95% CI" if v.design else "Acceptance Wilson 95% CI"
             cols += [(ci_name, "num"), ("p adj.", "num"), ("Above threshold", "")]
         rows = []
         for it in items:
@@ -299,7 +338,8 @@ class _Report:
                     _sig(t),
                 ]
             rows.append(row)
-        return _table(cols, rows, "Items")
+        caption = "Items" + (" (percentages weighted)" if v.weighted else "")
+        return _table(cols, rows, caption)
 
     def reliability(self, family: Sequence[ConstructStats]) -> str:
         v = self.v
@@ -354,6 +394,8 @@ class _Report:
             ("p adj.", "num"),
             ("Effect", "num"),
             (f"Pairs with p adj. < {v.alpha:g}", "num"),
+            ("Tested", "num"),
+            ("Left out (too small)", "num"),
         ]
         rows = []
         for c, t in entries:
@@ -368,11 +410,30 @@ class _Report:
                     fmt_p(t.p_adj),
                     fmt_effect(t.effect),
                     f"{len(_hits(pairs, v.alpha))} of {len(pairs)}" if pairs else "-",
+                    coverage(t),
+                    _plural(len(t.excluded_groups), "group") if t.excluded_groups else "none",
                 ]
             )
         by = self.r.data.group_by or "group"
         out = "<h3>Differences between groups</h3>" + _table(cols, rows, f"By {by}")
-        return out + self.pairs(family[0], by)
+        return out + self.left_out([t for _, t in entries]) + self.pairs(family[0], by)
+
+    def left_out(self, tests: Sequence[GroupTestEntry]) -> str:
+        """Which groups the tests left out as too small, named once per distinct set."""
+        sets: dict[tuple[tuple[str, int], ...], list[str]] = {}
+        for t in tests:
+            key = tuple((e.group, e.n) for e in t.excluded_groups)
+            if key:
+                sets.setdefault(key, []).append(f"{t.construct} {t.test}")
+        if not sets:
+            return ""
+        minimum = self.r.options.get("min_group_size", "-")
+        notes = []
+        for key, which in sets.items():
+            scope = "the tests above" if len(sets) == 1 else "; ".join(which)
+            names = ", ".join(f"{g} (n = {n})" for g, n in key)
+            notes.append(f"Left out of {scope} as smaller than {minimum}: {names}.")
+        return "".join(f'<p class="note">{esc(n)}</p>' for n in notes)
 
     def pairs(self, construct: ConstructStats, by: str) -> str:
         """The dimension's differing pairs as prose: a table cell cannot hold hundreds."""
@@ -399,8 +460,8 @@ class _Report:
         facts = [
             f"{len(dim.items)} item{'s' if len(dim.items) != 1 else ''}",
             f"n = {dim.n}",
-            f"mean {fmt_num(dim.mean)} (SD {fmt_num(dim.sd)})",
-            f"agreement {fmt_pct(dim.pct_agree)} (items {fmt_range(dim.acceptance_range)})",
+            f"{v.weighted}mean {fmt_num(dim.mean)} (SD {fmt_num(dim.sd)})",
+            f"{v.weighted}acceptance {_with_ci(dim)}, items {fmt_range(dim.acceptance_range)}",
         ]
         m = v.maturity(dim.id)
         if m and m.level is not None:
@@ -448,6 +509,213 @@ class _Report:
             + "</section>"
         )
 
+    # ------------------------------------------------------------------ open answers
+
+    def open_answers(self) -> str:
+        """One section per open-ended question: its themes' shares (chart and table), the
+        answers matching none, examples as written, co-occurrence, coders' agreement."""
+        themes = self.r.themes or []
+        return "".join(self.open_question(q, themes) for q in self.r.open_answers or [])
+
+    def open_question(self, q: OpenAnswers, themes: Sequence[ThemeEntry]) -> str:
+        own = [t for t in themes if t.item == q.item]
+        by_id = {t.theme: t for t in own}
+        ordered = [by_id[t] for t in q.theme_ids if t in by_id]
+        answered = f"{q.nonempty} of {_plural(q.answers, 'respondent')} answered"
+        facts = (
+            f"{answered}; {_share(q.unmatched, q.pct_unmatched)} of the answers matched no "
+            f"theme of the codebook {q.codebook}. Shares are of those who answered; an answer "
+            "may mention several themes, so they can add up to more than 100%."
+        )
+        rows = [[_named(t.name, t.theme), t.respondents, fmt_pct(t.pct)] for t in ordered]
+        rows.append(["No theme (matched none)", q.unmatched, fmt_pct(q.pct_unmatched)])
+        section = theme_section(q.item)
+        out = [
+            f'<section class="open" id="{esc(section)}">',
+            f"<h2>{esc(q.item)}: open-ended answers</h2>",
+            f'<p class="question">{esc(q.text or "-")}</p>',
+            f"<p>{esc(facts)}</p>",
+            self.figures(section),
+            _table(
+                [("Theme", ""), ("Respondents", "num"), ("%", "num")],
+                rows,
+                f"Themes of {q.item} (% of the {q.nonempty} who answered)",
+            ),
+            self.theme_groups(q, ordered),
+            self.examples(ordered),
+            self.cooccurrence(q, by_id),
+            self.agreement(q, by_id),
+            "</section>",
+        ]
+        return "".join(out)
+
+    def theme_groups(self, q: OpenAnswers, themes: Sequence[ThemeEntry]) -> str:
+        """Each theme's share per group, when the run is grouped."""
+        if not self.r.groups or not themes:
+            return ""
+        groups = [g.group for g in self.r.groups]
+        cells = {(t.theme, g.group): g for t in themes for g in t.groups}
+        rows = []
+        for name in groups:
+            row: list[Any] = [name]
+            for t in themes:
+                g = cells.get((t.theme, name))
+                row.append(_share(g.respondents, g.pct, 0) if g else "-")
+            rows.append(row)
+        by = self.r.data.group_by or "group"
+        cols = [(by, "")] + [(t.theme, "num") for t in themes]
+        return _table(
+            cols, rows, f"Themes of {q.item} by {by}: respondents (% of those who answered)"
+        )
+
+    def examples(self, themes: Sequence[ThemeEntry]) -> str:
+        """Up to five answers per theme, in data order, exactly as written."""
+        blocks = []
+        for t in themes:
+            if not t.examples:
+                continue
+            quotes = "".join(f"<li>{esc(a)}</li>" for a in t.examples)
+            blocks.append(
+                f"<dt>{esc(t.name)} <small>({esc(t.theme)}; "
+                f"{esc(_plural(t.respondents, 'respondent'))})</small></dt>"
+                f'<dd><ul class="quotes">{quotes}</ul></dd>'
+            )
+        if not blocks:
+            return ""
+        return (
+            '<h3>Examples</h3><p class="note">Up to five answers per theme, in the order of '
+            "the data file, as written.</p>"
+            f'<dl class="examples">{"".join(blocks)}</dl>'
+        )
+
+    def cooccurrence(self, q: OpenAnswers, by_id: dict[str, ThemeEntry]) -> str:
+        """Respondents whose answer mentions both themes; the diagonal is each theme's own."""
+        ids = q.theme_ids
+        if len(ids) < 2 or len(q.cooccurrence) != len(ids):
+            return ""
+        cols = [("Theme", "")] + [(t, "num") for t in ids]
+        rows = [[self.theme_name(a, by_id), *q.cooccurrence[i]] for i, a in enumerate(ids)]
+        return "<h3>Themes mentioned together</h3>" + _table(
+            cols, rows, "Respondents mentioning both (diagonal: the theme alone)"
+        )
+
+    def agreement(self, q: OpenAnswers, by_id: dict[str, ThemeEntry]) -> str:
+        """Coders' agreement per theme: Krippendorff's alpha, and kappa for each pair."""
+        if not q.agreement:
+            return ""
+        coders = ", ".join(q.coders or [])
+        note = (
+            f"Coders: {coders}; 'codebook' is the automatic coding. Cohen's kappa is the "
+            "agreement of two codings beyond the agreement chance alone would give them at the "
+            "rates they use the theme: 1 is perfect, 0 no better than chance, below 0 worse. "
+            "For a rare theme kappa is unstable: when both mostly leave a theme out, chance "
+            "agreement is already near 100%, so a single disagreement can bring kappa to 0 or "
+            "below while the raw agreement stays high; read it with its interval and the raw "
+            "agreement. Krippendorff's alpha is over the human coders, on the answers two or "
+            "more of them coded."
+        )
+        themes = [
+            [
+                self.theme_name(a.theme, by_id),
+                ", ".join(f"{k} {n}" for k, n in a.mentions.items()),
+                fmt_num(a.alpha),
+                a.alpha_units,
+            ]
+            for a in q.agreement
+        ]
+        pairs = [
+            [
+                self.theme_name(a.theme, by_id),
+                f"{k.first} and {k.second}",
+                k.n,
+                fmt_num(k.kappa),
+                fmt_ci(k.ci),
+                fmt_pct(None if k.agreement is None else 100 * k.agreement),
+            ]
+            for a in q.agreement
+            for k in a.pairs
+        ]
+        return (
+            "<h3>Agreement between coders</h3>"
+            f'<p class="note">{esc(note)}</p>'
+            + _table(
+                [
+                    ("Theme", ""),
+                    ("Answers given the theme", ""),
+                    ("Krippendorff's alpha", "num"),
+                    ("Answers", "num"),
+                ],
+                themes,
+                "Per theme",
+            )
+            + _table(
+                [
+                    ("Theme", ""),
+                    ("Pair", ""),
+                    ("Answers", "num"),
+                    ("Cohen's kappa", "num"),
+                    ("Kappa 95% CI", "num"),
+                    ("Raw agreement", "num"),
+                ],
+                pairs,
+                "Per pair of codings",
+            )
+        )
+
+    @staticmethod
+    def theme_name(theme: str, by_id: dict[str, ThemeEntry]) -> str:
+        t = by_id.get(theme)
+        return _named(t.name, theme) if t and t.name else theme
+
+    # ------------------------------------------------------------------ classifications
+
+    def classifications(self) -> str:
+        """Each classification's classes: counts and shares, unclassified and unmatched
+        cases, and the same per group."""
+        found = self.r.classifications or []
+        if not found:
+            return ""
+        blocks = [self.classification(c) for c in found]
+        return (
+            '<section id="classes"><h2>Classifications</h2>'
+            '<p class="note">Each case takes the first class whose rules hold; unclassified: '
+            "its missing answers leave the class open; unmatched: no class holds and the "
+            "classification has no class for the rest. Shares are of the cases analysed.</p>"
+            + "".join(blocks)
+            + "</section>"
+        )
+
+    def classification(self, c: ClassificationSummary) -> str:
+        rows: list[list[Any]] = [[_class_name(k), k.count, fmt_pct(k.pct)] for k in c.classes]
+        rows.append(["Unclassified (answers missing)", c.unclassified, fmt_pct(c.pct_unclassified)])
+        if c.unmatched or not any(k.otherwise for k in c.classes):
+            rows.append(["Unmatched (no class holds)", c.unmatched, fmt_pct(c.pct_unmatched)])
+        out = [
+            f"<h3>{esc(c.name)} <small>({esc(c.id)})</small></h3>",
+            _table([("Class", ""), ("Cases", "num"), ("%", "num")], rows, f"{c.n} cases"),
+        ]
+        if c.absent:
+            out.append(
+                '<p class="note">No answers in the data for '
+                f"{esc(', '.join(c.absent))}: every rule on them is undecided.</p>"
+            )
+        if c.groups:
+            cols = [(self.r.data.group_by or "Group", ""), ("n", "num")]
+            cols += [(k.name, "num") for k in c.classes]
+            cols += [("Unclassified", "num"), ("Unmatched", "num")]
+            grows = [
+                [
+                    g.group,
+                    g.n,
+                    *(_share(k.count, k.pct) for k in g.classes),
+                    _share(g.unclassified, g.pct_unclassified),
+                    _share(g.unmatched, g.pct_unmatched),
+                ]
+                for g in c.groups
+            ]
+            out.append(_table(cols, grows, f"{c.name} by {self.r.data.group_by or 'group'}"))
+        return "".join(out)
+
     # ------------------------------------------------------------------ groups
 
     def groups(self) -> str:
@@ -471,11 +739,11 @@ class _Report:
         names = "; ".join(f"{d.id} {d.name}" for d in dims)
         return (
             '<section id="groups"><h2>Groups</h2>'
-            f"<p>By {esc(r.data.group_by)}: each cell holds the dimension's mean score and, "
-            f"below it, its agreement. Groups smaller than "
+            f"<p>By {esc(r.data.group_by)}: each cell holds the dimension's {esc(v.weighted)}"
+            f"mean score and, below it, its {esc(v.weighted)}acceptance. Groups smaller than "
             f"{esc(r.options.get('min_group_size', '-'))} are left out of the group tests. "
             f"Dimensions: {esc(names)}.</p>"
-            + _table(cols, rows, "Dimension mean and agreement by group")
+            + _table(cols, rows, "Dimension mean and acceptance by group")
             + self.figures("groups")
             + "</section>"
         )
@@ -570,6 +838,9 @@ class _Report:
         nav += [(f"dim-{i}", f"{d.id} {d.name}") for i, d in enumerate(dims, 1)]
         if r.multiple_choice or r.categories:
             nav.append(("questions", "Other questions"))
+        nav += [(theme_section(q.item), f"{q.item} answers") for q in r.open_answers or []]
+        if r.classifications:
+            nav.append(("classes", "Classifications"))
         if r.groups:
             nav.append(("groups", "Groups"))
         nav += [("methods", "Methods"), ("warnings", "Warnings"), ("excluded", "Excluded rows")]
@@ -595,6 +866,8 @@ class _Report:
                 "\n".join(self.dimension(i, d) for i, d in enumerate(dims, 1)),
                 "\n",
                 self.questions(),
+                self.open_answers(),
+                self.classifications(),
                 self.groups(),
                 self.methods(),
                 self.warnings(),
@@ -620,6 +893,47 @@ def _option(value: Any) -> str:
 
 def _sig(test: AcceptanceTest | None) -> str:
     return "-" if test is None else fmt_yes_no(test.significant)
+
+
+def _sentence(text: str) -> str:
+    """``text`` with its first letter capitalised (the rest as it is)."""
+    return text[:1].upper() + text[1:]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def acceptance_header(v: View) -> str:
+    """The construct acceptance column: 'Acceptance %', 'Weighted acceptance %' under a
+    design with weights."""
+    return _sentence(f"{v.weighted}acceptance %")
+
+
+def _with_ci(c: ConstructStats) -> str:
+    """'64.7% (95% CI 60.1-69.0%)': a construct's acceptance with its interval."""
+    if c.ci_pct_agree is None:
+        return fmt_pct(c.pct_agree)
+    return f"{fmt_pct(c.pct_agree)} (95% CI {fmt_range(c.ci_pct_agree)})"
+
+
+def coverage(t: GroupTestEntry) -> str:
+    """'6 groups, 30 respondents': what a group test covered (``groups``, ``group_sizes``)."""
+    return f"{_plural(len(t.groups), 'group')}, {_plural(sum(t.group_sizes), 'respondent')}"
+
+
+def _named(name: str, ident: str) -> Safe:
+    """A name with its id in small print: 'Low trust (low-trust)'."""
+    return Safe(f"{esc(name)} <small>({esc(ident)})</small>")
+
+
+def _class_name(k: ClassCount) -> Safe:
+    return _named(k.name, f"{k.id}; the rest" if k.otherwise else k.id)
+
+
+def _share(count: int, pct: float | None, digits: int = 1) -> str:
+    """'5 (10.6%)'."""
+    return f"{count} ({fmt_pct(pct, digits)})"
 
 
 def html_report(

@@ -60,7 +60,9 @@ def _facts(results: Results, v: View) -> list[str]:
 
 def _dimensions(results: Results, v: View) -> list[str]:
     """The headline table, its legend, the maturity basis and the item acceptance span."""
-    head = ["Dimension", "n", "Mean", "Agree %", "95% CI", "Item range"]
+    acceptance = f"{v.weighted}acceptance %"
+    acceptance = acceptance[:1].upper() + acceptance[1:]
+    head = ["Dimension", "n", "Mean", acceptance, "Acceptance 95% CI", "Item range"]
     align = ["---", "--:", "--:", "--:", "--:", "--:"]
     if v.has_tests:
         head += ["p adj.", "Above threshold"]
@@ -94,13 +96,14 @@ def _dimensions(results: Results, v: View) -> list[str]:
             cells.append(md_escape(v.maturity_text(c.id)))
         out.append(_row(cells))
     out.append("")
+    clusters = "the design's clusters" if v.design else "each respondent's answers"
     legend = (
-        f"Agree %: the dimension's acceptance, the {v.weighted}share of its items' answers in "
-        "the agreement codes, pooled; 95% CI with each respondent's answers as one cluster."
+        f"{acceptance}: the dimension's acceptance, the {v.weighted}share of its items' answers "
+        f"in the agreement codes, pooled; its 95% CI takes {clusters} as clusters."
     )
     if v.has_tests:
         legend += (
-            f" p adj.: one-sided t test against {v.threshold:g}%, "
+            f" p adj.: one-sided t test of the acceptance against {v.threshold:g}%, "
             f"{md_escape(v.p_adjust_name)}-corrected."
         )
     design = design_text(results)
@@ -119,11 +122,12 @@ def _group_differences(results: Results, v: View) -> list[str]:
     tests = [t for c in v.dimensions for t in v.group_tests(c.id)]
     if not tests:
         return []
+    head = ["Dimension", "Test", "Statistic", "p adj.", "Effect", "Pairs differing", "Tested"]
     out = [
         f"## Differences by {md_escape(results.data.group_by or 'group')}",
         "",
-        _row(["Dimension", "Test", "Statistic", "p adj.", "Effect", "Pairs differing"]),
-        _row(["---", "---", "--:", "--:", "--:", "--:"]),
+        _row([*head, "Left out (too small)"]),
+        _row(["---", "---", "--:", "--:", "--:", "--:", "--:", "--:"]),
     ]
     for t in tests:
         pairs = t.pairwise
@@ -137,10 +141,27 @@ def _group_differences(results: Results, v: View) -> list[str]:
                     fmt_p(t.p_adj),
                     md_escape(fmt_effect(t.effect)),
                     f"{hits} of {len(pairs)}" if pairs else "-",
+                    f"{_count(len(t.groups), 'group')}, {_count(sum(t.group_sizes), 'respondent')}",
+                    _count(len(t.excluded_groups), "group") if t.excluded_groups else "none",
                 ]
             )
         )
-    return [*out, ""]
+    out.append("")
+    minimum = results.options.get("min_group_size", "-")
+    sets: dict[tuple[tuple[str, int], ...], list[str]] = {}
+    for t in tests:
+        key = tuple((e.group, e.n) for e in t.excluded_groups)
+        if key:
+            sets.setdefault(key, []).append(f"{t.construct} {t.test}")
+    for key, which in sets.items():
+        scope = "these tests" if len(sets) == 1 else ", ".join(which)
+        names = ", ".join(f"{md_escape(g)} (n = {n})" for g, n in key)
+        out += [f"Left out of {md_escape(scope)} as smaller than {minimum}: {names}.", ""]
+    return out
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _ledger(results: Results, v: View) -> list[str]:

@@ -118,6 +118,38 @@ def definitions(results: Results) -> list[tuple[str, str]]:
                 + ".",
             )
         )
+    if r.open_answers:
+        books = ", ".join(sorted({q.codebook for q in r.open_answers}))
+        defs.append(
+            (
+                "Themes of open-ended answers",
+                f"each non-empty answer is coded to every theme of its codebook ({books}) one "
+                "of whose patterns it holds (whole words, any case); a theme's share is of the "
+                "respondents who answered, so the shares of a question may add up to more "
+                "than 100%, and answers matching no theme are counted apart. Examples are the "
+                "first five answers of each theme in the order of the data file, as written.",
+            )
+        )
+    if any(q.agreement for q in r.open_answers or []):
+        defs.append(
+            (
+                "Agreement between coders",
+                "Cohen's kappa (unweighted, as psych::cohen.kappa, with its large-sample 95% "
+                "interval) for each pair of codings of a theme, the automatic 'codebook' "
+                "coding included, on the answers both coded; Krippendorff's alpha (nominal) "
+                "over the human coders, on the answers two or more of them coded.",
+            )
+        )
+    if r.classifications:
+        defs.append(
+            (
+                "Classifications",
+                "each case takes the first class whose rules hold once every earlier class is "
+                "known not to; a case whose missing answers leave its class open is "
+                "unclassified, one no class holds for takes the classification's class for "
+                "the rest, or is unmatched when it has none; shares are of the cases analysed.",
+            )
+        )
     if r.reliability:
         defs.append(
             (

@@ -4,6 +4,11 @@ Each ``Table`` names its CSV file and its sheet, and each ``Column`` its CSV hea
 results.json field it comes from), its spreadsheet header and its kind (how a spreadsheet
 formats it), so ``acceptance_tests.csv`` and the workbook's "Acceptance tests" sheet hold
 the same columns by construction. Values are as Results holds them (full precision).
+
+Headers name the construct's pooled figure "Acceptance" (with its interval), and under a
+survey design with weights say "(weighted)" on every weighted figure; the CSV keys stay the
+results.json field names whatever the run. ``summary_table``, ``level_tables`` and
+``answers_table`` are the workbook's own views (no CSV file) of the same records.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ipss_survey.report.view import View
 from ipss_survey.results import Results
 from ipss_survey.scoring import ConstructStats, ItemStats
+from ipss_survey.scoring.classification import ClassCount, ClassificationSummary
 
 
 @dataclass(frozen=True)
@@ -62,18 +69,27 @@ def _col(key: str, header: str, kind: str = "text") -> Spec:
     return Column(key, header, kind), _attr(key)
 
 
+def _w(header: str, weighted: bool) -> str:
+    """A header as it reads under a design with weights: 'Mean (weighted)'."""
+    return f"{header} (weighted)" if weighted else header
+
+
+def _weighted(results: Results | None) -> bool:
+    return results is not None and bool(View(results).weighted)
+
+
 # --------------------------------------------------------------------------- items, constructs
 
 
-def _item_specs(items: Sequence[ItemStats]) -> list[Spec]:
+def _item_specs(items: Sequence[ItemStats], weighted: bool = False) -> list[Spec]:
     codes = sorted({int(k) for it in items for k in it.counts})
     counts: list[Spec] = [
         (Column(f"count_{c}", f"Count of {c}", "int"), lambda it, c=str(c): it.counts.get(c))
         for c in codes
     ]
-    weighted: list[Spec] = []
+    weights: list[Spec] = []
     if any(it.weighted_counts is not None for it in items):
-        weighted = [
+        weights = [
             (
                 Column(f"weighted_{c}", f"Weighted {c}", "num"),
                 lambda it, c=str(c): (it.weighted_counts or {}).get(c),
@@ -89,19 +105,19 @@ def _item_specs(items: Sequence[ItemStats]) -> list[Spec]:
         _col("n", "n", "int"),
         _col("n_weighted", "n weighted", "num"),
         _col("missing", "Missing", "int"),
-        _col("mean", "Mean", "num"),
+        _col("mean", _w("Mean", weighted), "num"),
         _col("se_mean", "SE mean", "num"),
-        _col("sd", "SD", "num"),
-        _col("median", "Median", "num"),
+        _col("sd", _w("SD", weighted), "num"),
+        _col("median", _w("Median", weighted), "num"),
         *counts,
-        *weighted,
-        _col("pct_agree", "Agree %", "pct"),
+        *weights,
+        _col("pct_agree", _w("Agree %", weighted), "pct"),
         _col("se_pct_agree", "SE agree %", "pct"),
-        _col("pct_neutral", "Neutral %", "pct"),
+        _col("pct_neutral", _w("Neutral %", weighted), "pct"),
         _col("se_pct_neutral", "SE neutral %", "pct"),
-        _col("pct_disagree", "Disagree %", "pct"),
+        _col("pct_disagree", _w("Disagree %", weighted), "pct"),
         _col("se_pct_disagree", "SE disagree %", "pct"),
-        _col("pct_favourable", "Favourable %", "pct"),
+        _col("pct_favourable", _w("Favourable %", weighted), "pct"),
         _col("se_pct_favourable", "SE favourable %", "pct"),
     ]
 
@@ -110,7 +126,9 @@ def _respondents(name: str) -> Getter:
     return lambda c: getattr(c.respondents_agreeing, name) if c.respondents_agreeing else None
 
 
-def _construct_specs(results: Results | None) -> list[Spec]:
+def _construct_specs(results: Results | None, weighted: bool | None = None) -> list[Spec]:
+    """Columns of a construct table; maturity columns only when ``results`` has levels."""
+    w = _weighted(results) if weighted is None else weighted
     specs: list[Spec] = [
         _col("id", "Id"),
         _col("level", "Level"),
@@ -119,18 +137,24 @@ def _construct_specs(results: Results | None) -> list[Spec]:
         (Column("n_items", "Items", "int"), lambda c: len(c.items)),
         _col("n", "n", "int"),
         _col("n_weighted", "n weighted", "num"),
-        _col("mean", "Mean", "num"),
+        _col("mean", _w("Mean", w), "num"),
         _col("se_mean", "SE mean", "num"),
-        _col("sd", "SD", "num"),
-        _col("median", "Median", "num"),
+        _col("sd", _w("SD", w), "num"),
+        _col("median", _w("Median", w), "num"),
         _col("answers", "Answers", "int"),
-        _col("pct_agree", "Agree %", "pct"),
-        _col("se_pct_agree", "SE agree %", "pct"),
-        (Column("ci_low", "Agree % CI low", "pct"), lambda c: _pair(c.ci_pct_agree, 0)),
-        (Column("ci_high", "Agree % CI high", "pct"), lambda c: _pair(c.ci_pct_agree, 1)),
-        _col("pct_neutral", "Neutral %", "pct"),
+        _col("pct_agree", _w("Acceptance %", w), "pct"),
+        _col("se_pct_agree", "SE acceptance %", "pct"),
+        (
+            Column("ci_low", "Acceptance 95% CI low %", "pct"),
+            lambda c: _pair(c.ci_pct_agree, 0),
+        ),
+        (
+            Column("ci_high", "Acceptance 95% CI high %", "pct"),
+            lambda c: _pair(c.ci_pct_agree, 1),
+        ),
+        _col("pct_neutral", _w("Neutral %", w), "pct"),
         _col("se_pct_neutral", "SE neutral %", "pct"),
-        _col("pct_disagree", "Disagree %", "pct"),
+        _col("pct_disagree", _w("Disagree %", w), "pct"),
         _col("se_pct_disagree", "SE disagree %", "pct"),
         (
             Column("acceptance_min", "Item range min %", "pct"),
@@ -178,14 +202,15 @@ def _group_tables(results: Results) -> list[Table]:
     con_rows = [(g, c) for g in results.groups for c in g.constructs]
     item_rows = [(g, it) for g in results.groups for it in g.items]
     all_items = [it for g in results.groups for it in g.items]
+    w = _weighted(results)
     return [
         _table(
             "group_constructs",
             "Groups",
-            _grouped(group + group_n, _construct_specs(None)),
+            _grouped(group + group_n, _construct_specs(None, w)),
             con_rows,
         ),
-        _table("group_items", "Group items", _grouped(group, _item_specs(all_items)), item_rows),
+        _table("group_items", "Group items", _grouped(group, _item_specs(all_items, w)), item_rows),
     ]
 
 
@@ -228,7 +253,7 @@ def _acceptance_table(results: Results) -> Table:
     specs: list[Spec] = [
         _col("target", "Target"),
         _col("id", "Id"),
-        _col("pct_agree", "Agree %", "pct"),
+        _col("pct_agree", _w("Acceptance %", _weighted(results)), "pct"),
         _col("successes", "Agreeing answers", "int"),
         _col("answers", "Answers", "int"),
         _col("n", "Respondents", "int"),
@@ -346,17 +371,227 @@ def _choice_tables(results: Results) -> list[Table]:
     return out
 
 
+# --------------------------------------------------------------------------- open answers
+
+
+def _theme_records(results: Results) -> list[tuple[Any, ...]]:
+    """(kind, question, theme entry or None, group entry or None) per themes.csv row: each
+    question's themes overall then per group, and its answers that matched no theme."""
+    themes = results.themes or []
+    records: list[tuple[Any, ...]] = []
+    for q in results.open_answers or []:
+        own = {t.theme: t for t in themes if t.item == q.item}
+        ordered = [own[t] for t in q.theme_ids if t in own]
+        records += [("theme", q, t, None) for t in ordered]
+        records += [("theme", q, t, g) for t in ordered for g in t.groups]
+        records.append(("unmatched", q, None, None))
+    return records
+
+
+def _theme_value(name: str) -> Getter:
+    def get(r: tuple[Any, ...]) -> Any:
+        _, q, t, g = r
+        if name == "respondents":
+            return g.respondents if g else (t.respondents if t else q.unmatched)
+        if name == "pct":
+            return g.pct if g else (t.pct if t else q.pct_unmatched)
+        return getattr(t, name) if t else None
+
+    return get
+
+
+def open_answer_tables(results: Results) -> list[Table]:
+    """themes.csv (each theme's respondents and share, overall and per group, and each
+    question's unmatched answers) and open_answers.csv (every coded answer, its themes
+    joined by "; "); only when the run has open-ended questions."""
+    if results.open_answers is None:
+        return []
+    theme_specs: list[Spec] = [
+        (Column("item", "Question"), lambda r: r[1].item),
+        (Column("kind", "Row"), lambda r: r[0]),
+        (Column("theme", "Theme"), _theme_value("theme")),
+        (
+            Column("name", "Theme name", "wrap"),
+            lambda r: r[2].name if r[2] else "(matched no theme)",
+        ),
+        (Column("group", "Group"), lambda r: r[3].group if r[3] else None),
+        (Column("answered", "Answered", "int"), lambda r: None if r[3] else r[1].nonempty),
+        (Column("respondents", "Respondents", "int"), _theme_value("respondents")),
+        (Column("pct", "% of those who answered", "pct"), _theme_value("pct")),
+    ]
+    coded = [(q, a) for q in results.open_answers for a in q.coded]
+    return [
+        _table("themes", "Themes", theme_specs, _theme_records(results)),
+        _table("open_answers", "Open answers", _answer_specs(), coded),
+    ]
+
+
+def _answer_specs() -> list[Spec]:
+    return [
+        (Column("item", "Question"), lambda qa: qa[0].item),
+        (Column("row", "Row", "int"), lambda qa: qa[1].row),
+        (Column("id", "Id"), lambda qa: qa[1].id),
+        (Column("group", "Group"), lambda qa: qa[1].group),
+        (Column("answer", "Answer", "wrap"), lambda qa: qa[1].answer),
+        (Column("themes", "Themes"), lambda qa: "; ".join(qa[1].themes)),
+    ]
+
+
+def answers_table(results: Results) -> Table | None:
+    """The workbook's "Answers" sheet: open_answers.csv's columns, then one column per theme
+    (in codebook order, every question's) holding 1 where the answer was coded to it and
+    nothing where not, so that a researcher can check each coding and recode by hand."""
+    if not results.open_answers:
+        return None
+    theme_ids: list[str] = []
+    for q in results.open_answers:
+        theme_ids += [t for t in q.theme_ids if t not in theme_ids]
+    flags: list[Spec] = [
+        (Column(f"theme_{t}", t, "int"), lambda qa, t=t: 1 if t in qa[1].themes else None)
+        for t in theme_ids
+    ]
+    coded = [(q, a) for q in results.open_answers for a in q.coded]
+    return _table("answers", "Answers", _answer_specs() + flags, coded)
+
+
+def _class_records(
+    summary: ClassificationSummary,
+) -> list[tuple[ClassificationSummary, Any, str, ClassCount | None]]:
+    """(classification, group or None, kind, class) for each class, then unclassified and
+    unmatched, overall and then per group."""
+    out: list[tuple[ClassificationSummary, Any, str, ClassCount | None]] = []
+    for g in [None, *summary.groups]:
+        source = g or summary
+        out += [(summary, g, "otherwise" if k.otherwise else "class", k) for k in source.classes]
+        out += [(summary, g, "unclassified", None), (summary, g, "unmatched", None)]
+    return out
+
+
+def _class_value(name: str) -> Getter:
+    """A record's count or percentage: its class's, or its set's unclassified or unmatched."""
+
+    def get(r: tuple[Any, ...]) -> Any:
+        summary, g, kind, k = r
+        if k is not None:
+            return getattr(k, name)
+        return getattr(g or summary, kind if name == "count" else f"pct_{kind}")
+
+    return get
+
+
+def classification_tables(results: Results) -> list[Table]:
+    """classifications.csv: per classification, overall and per group, the cases of each
+    class, the unclassified and the unmatched, with their share of the cases."""
+    if results.classifications is None:
+        return []
+    specs: list[Spec] = [
+        (Column("classification", "Classification"), lambda r: r[0].id),
+        (Column("classification_name", "Classification name"), lambda r: r[0].name),
+        (Column("group", "Group"), lambda r: r[1].group if r[1] else None),
+        (Column("n", "Cases", "int"), lambda r: (r[1] or r[0]).n),
+        (Column("kind", "Row"), lambda r: r[2]),
+        (Column("class", "Class"), lambda r: r[3].id if r[3] else None),
+        (
+            Column("class_name", "Class name", "wrap"),
+            lambda r: r[3].name if r[3] else f"({r[2]})",
+        ),
+        (Column("count", "Count", "int"), _class_value("count")),
+        (Column("pct", "% of cases", "pct"), _class_value("pct")),
+    ]
+    records = [r for c in results.classifications for r in _class_records(c)]
+    return [_table("classifications", "Classes", specs, records)]
+
+
+# --------------------------------------------------------------------------- workbook views
+
+
+def summary_table(results: Results) -> Table:
+    """The dimensions as the HTML summary shows them: acceptance with its 95% interval, the
+    item range, the test against the threshold, alpha and maturity (columns a run lacks are
+    left out)."""
+    v = View(results)
+    w = bool(v.weighted)
+
+    def test(name: str) -> Getter:
+        return lambda c: getattr(v.test("construct", c.id), name, None)
+
+    specs: list[Spec] = [
+        _col("id", "Dimension"),
+        _col("name", "Name", "wrap"),
+        (Column("n_items", "Items", "int"), lambda c: len(c.items)),
+        _col("n", "n", "int"),
+        _col("mean", _w("Mean", w), "num"),
+        _col("sd", _w("SD", w), "num"),
+        _col("pct_agree", _w("Acceptance %", w), "pct"),
+        (
+            Column("ci_low", "Acceptance 95% CI low %", "pct"),
+            lambda c: _pair(c.ci_pct_agree, 0),
+        ),
+        (
+            Column("ci_high", "Acceptance 95% CI high %", "pct"),
+            lambda c: _pair(c.ci_pct_agree, 1),
+        ),
+        (
+            Column("acceptance_min", "Item range min %", "pct"),
+            lambda c: _pair(c.acceptance_range, 0),
+        ),
+        (
+            Column("acceptance_max", "Item range max %", "pct"),
+            lambda c: _pair(c.acceptance_range, 1),
+        ),
+    ]
+    if v.has_tests:
+        specs += [
+            (Column("p_adj", "p adj.", "p"), test("p_adj")),
+            (Column("significant", "Above threshold", "bool"), test("significant")),
+        ]
+    if results.reliability:
+        specs.append(
+            (
+                Column("alpha", "Alpha", "num"),
+                lambda c: getattr(v.reliability(c.id), "alpha", None),
+            )
+        )
+    if v.levels:
+        specs += [
+            (
+                Column("maturity_level", "Maturity level", "int"),
+                lambda c: getattr(v.maturity(c.id), "level", None),
+            ),
+            (
+                Column("maturity_label", "Maturity", "text"),
+                lambda c: getattr(v.maturity(c.id), "label", None),
+            ),
+        ]
+    return _table("summary", "Summary", specs, v.dimensions)
+
+
+def level_tables(results: Results) -> list[Table]:
+    """constructs.csv split by level, for the workbook's "Dimensions" and "Sub-dimensions"
+    sheets (the same columns; "Sub-dimensions" only when the instrument has any)."""
+    specs = _construct_specs(results)
+    dims = [c for c in results.constructs if c.level == "dimension"]
+    subs = [c for c in results.constructs if c.level != "dimension"]
+    out = [_table("dimensions", "Dimensions", specs, dims)]
+    if subs:
+        out.append(_table("subdimensions", "Sub-dimensions", specs, subs))
+    return out
+
+
 def build_tables(results: Results) -> list[Table]:
-    """Every table of a run, in a stable order: items, constructs, groups, statistics,
+    """Every table of a run, in a stable order: items, constructs, groups, other questions,
+    open-ended answers and classifications (only when the run has them), statistics,
     excluded rows and warnings (the group tables only with a grouping; a statistics table
     of a results file without statistics holds its header only)."""
     tables = [
-        _table("items", "Items", _item_specs(results.items), results.items),
+        _table("items", "Items", _item_specs(results.items, _weighted(results)), results.items),
         _table("constructs", "Constructs", _construct_specs(results), results.constructs),
     ]
     if results.data.group_by:
         tables += _group_tables(results)
     tables += _choice_tables(results)
+    tables += open_answer_tables(results)
+    tables += classification_tables(results)
     tables += _reliability_tables(results)
     tables.append(_acceptance_table(results))
     if results.data.group_by:

@@ -81,6 +81,29 @@ class View:
     def group_tests(self, construct_id: str) -> list[GroupTestEntry]:
         return self._group_tests.get(construct_id, [])
 
+    def higher_is_worse(self, construct_id: str) -> bool:
+        """Whether a higher score (more agreement) is worse for this construct, as for a list
+        of constraints: its charts then colour agreement as the bad end.
+
+        The instrument declares it (``direction: higher_worse``), but results.json does not
+        carry it yet: a construct record that has a ``direction`` (a later schema) is read,
+        any other counts as higher-is-better.
+        """
+        c = self.constructs_by_id.get(construct_id)
+        return getattr(c, "direction", "higher_better") == "higher_worse"
+
+    @property
+    def agree_low(self) -> bool:
+        """Whether the agreement codes are the scale's lowest points (1 = Strongly agree), so
+        that a lower mean is more agreement."""
+        scale = self.r.instrument.scale or {}
+        points = [int(p) for p in scale.get("points") or []]
+        agree = [int(p) for p in scale.get("agree") or []]
+        others = [p for p in points if p not in agree]
+        if not agree or not others:
+            return False
+        return sum(agree) / len(agree) < sum(others) / len(others)
+
     @property
     def design(self) -> bool:
         """Whether the run used a survey design (weights, strata or clusters)."""

@@ -3,9 +3,11 @@
 Chromium is started with ``--remote-debugging-pipe``: DevTools protocol messages are JSON
 separated by NUL bytes on file descriptors 3 (to the browser) and 4 (from it), so no websocket
 or driver package is needed. The test fails on console errors, failed or external requests,
-images that did not load, and anything wider than the page at phone and desktop widths, and it
-saves screenshots of the DTCAF sample report (to the test's tmp dir, and to
-$IPSS_SCREENSHOT_DIR when set). Skipped only where /usr/bin/chromium is absent.
+images that did not load, anything wider than the page at phone (390 px) and desktop (1280 px)
+widths, a table or chart that is wider than its box without saying so (the "scroll sideways"
+cue and the fading edge), and chart text shown smaller than 9 CSS px; it saves screenshots of
+the DTCAF sample report (to the test's tmp dir, and to $IPSS_SCREENSHOT_DIR when set).
+Skipped only where /usr/bin/chromium is absent.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from typing import Any
 
 import pytest
 
+from ipss_survey.report.charts.style import DPI, MIN_FONT, MIN_TEXT_PX
 from ipss_survey.report.html import html_report
+from ipss_survey.report.write import write_reports
 from tests.report.builders import dtcaf_by_ministry, dtcaf_reports, hostile
 
 CHROMIUM = "/usr/bin/chromium"
@@ -75,9 +79,29 @@ CHECKS = r"""
   }
   out.sections = Array.from(document.querySelectorAll('main > section')).map(s => s.id);
   out.images_total = document.images.length;
+  // a wrapper wider inside than its box must say so: the cue above it and a fading edge
+  out.cues = [];
+  for (const w of document.querySelectorAll('.table-wrap, .chart-wrap')) {
+    const cue = getComputedStyle(w, '::before');
+    const style = getComputedStyle(w);
+    const mask = style.maskImage || style.webkitMaskImage || 'none';
+    out.cues.push({
+      what: (w.querySelector('caption') || w.querySelector('img') || w).textContent.slice(0, 40)
+        || (w.querySelector('img') || {}).alt,
+      overflows: w.scrollWidth > w.clientWidth + 1,
+      shown: cue.content.includes('scroll sideways') && parseFloat(cue.height) > 0
+        && cue.visibility !== 'hidden',
+      faded: mask !== 'none',
+    });
+  }
+  // chart text as shown: its smallest text is MIN_FONT points at the PNG's resolution
+  out.chart_text = Array.from(document.querySelectorAll('figure img')).map(img => ({
+    alt: img.alt,
+    px: img.getBoundingClientRect().width / img.naturalWidth * __NATIVE_TEXT_PX__,
+  }));
   return out;
 })()
-"""
+""".replace("__NATIVE_TEXT_PX__", repr(MIN_FONT / 72 * DPI))
 
 
 class Chromium:
@@ -243,6 +267,32 @@ def dtcaf_report() -> Path:
 
 
 @pytest.fixture(scope="module")
+def managers_report(tmp_path_factory) -> Path:
+    """The senior-manager sample's page with its charts: open-ended answers (a theme chart,
+    a themes-by-group table wider than a phone) and group tests that leave groups out."""
+    from ipss_survey.instrument import resolve_instrument, sample_path
+    from ipss_survey.pipeline import Options, analyze
+
+    inst = resolve_instrument("ipss-senior-managers")
+    res = analyze(sample_path(inst.id), inst, Options(group="municipality"))
+    out = tmp_path_factory.mktemp("managers")
+    write_reports(res, out, "html", processes=1)
+    return out / "report.html"
+
+
+def _assert_phone_legible(checks: dict[str, Any]) -> None:
+    """Wrappers that scroll say so, the others show no cue; chart text is 9 CSS px or more."""
+    silent = [c["what"] for c in checks["cues"] if c["overflows"] and not c["shown"]]
+    assert silent == [], "wider than its box without the scroll cue"
+    unfaded = [c["what"] for c in checks["cues"] if c["overflows"] and not c["faded"]]
+    assert unfaded == [], "wider than its box without a fading edge"
+    stray = [c["what"] for c in checks["cues"] if c["shown"] and not c["overflows"]]
+    assert stray == [], "a scroll cue where there is nothing to scroll"
+    small = [(c["alt"], round(c["px"], 2)) for c in checks["chart_text"] if c["px"] < MIN_TEXT_PX]
+    assert small == [], "chart text smaller than 9 CSS px"
+
+
+@pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     chromium = Chromium(tmp_path_factory.mktemp("chromium-profile"))
     try:
@@ -279,6 +329,9 @@ def test_report_renders_cleanly(browser, dtcaf_report, tmp_path, label, width, h
         assert [t["caption"] for t in checks["tables"] if not t["fits"]] == []
     assert checks["sections"][0] == "summary"
     assert "methods" in checks["sections"]
+    _assert_phone_legible(checks)
+    if mobile:  # the items tables are wider than a phone: the cue check had work to do
+        assert sum(c["overflows"] for c in checks["cues"]) >= 6
 
     shot = tmp_path / f"dtcaf-report-{label}.png"
     browser.screenshot(shot)
@@ -307,6 +360,31 @@ def test_statistics_tables_and_hostile_text_fit_too(browser, dtcaf, tmp_path, wi
     assert browser.evaluate("typeof window.alert") == "function"  # page ran no code of its own
 
 
+@pytest.mark.parametrize(("width", "height", "mobile"), [(390, 844, True), (1280, 1800, False)])
+def test_open_answers_and_group_coverage_fit_a_phone(
+    browser, managers_report, tmp_path, width, height, mobile
+):
+    url = managers_report.resolve().as_uri()
+    browser.load(url, width, height, mobile)
+    checks = browser.evaluate(CHECKS)
+    assert browser.problems(url) == []
+    assert checks["images"] == []
+    assert checks["scrollWidth"] <= checks["width"], checks["wide"][:10]
+    assert checks["wide"] == [], "elements wider than the page"
+    assert all(t["scrolls"] for t in checks["tables"]), "a table outside a scrolling wrapper"
+    assert checks["squeezed"] == [], "table cells narrower than their longest word"
+    assert "open-CON_OPEN" in checks["sections"]
+    assert any(c["alt"].startswith("CON_OPEN: themes") for c in checks["chart_text"])
+    _assert_phone_legible(checks)
+    if mobile:
+        wide = [c["what"] for c in checks["cues"] if c["overflows"]]
+        assert any(w.startswith("Themes of CON_OPEN by municipality") for w in wide)
+    shot = tmp_path / f"managers-report-{'phone' if mobile else 'desktop'}.png"
+    browser.evaluate("document.getElementById('open-CON_OPEN').scrollIntoView()")
+    browser.screenshot(shot)
+    _save(shot)
+
+
 def test_the_checks_catch_a_broken_page(browser, tmp_path):
     """The harness itself: a broken image, an overflowing block, a bare table, a console error."""
     page = tmp_path / "broken.html"
@@ -317,6 +395,10 @@ def test_the_checks_catch_a_broken_page(browser, tmp_path):
         '<div class="table-wrap" style="overflow-x:auto"><table><tr>'
         '<td style="overflow-wrap:anywhere">Leadership</td>'
         f"<td>{'many words of text ' * 60}</td></tr></table></div>"
+        '<div class="table-wrap" style="overflow-x:auto"><table><tr>'
+        f'<td style="white-space:nowrap">{"wide " * 100}</td></tr></table></div>'
+        f'<figure><img src="data:image/png;base64,{_tiny_png()}" alt="tiny" '
+        'style="width:50px"></figure>'
         '<script>console.error("boom")</script></body></html>',
         encoding="utf-8",
     )
@@ -329,3 +411,22 @@ def test_the_checks_catch_a_broken_page(browser, tmp_path):
     assert checks["tables"][0]["scrolls"] is False
     assert checks["squeezed"] == ["Leadership"]
     assert any("boom" in p for p in browser.problems(url))
+    # a wide table without the report's stylesheet: no cue, no fading edge
+    (cue,) = [c for c in checks["cues"] if c["overflows"]]
+    assert not cue["shown"] and not cue["faded"]
+    with pytest.raises(AssertionError, match="scroll cue"):
+        _assert_phone_legible(checks)
+    # a chart squeezed to 50 px: its text would be a fraction of a pixel
+    (tiny,) = checks["chart_text"]
+    assert tiny["px"] < MIN_TEXT_PX
+
+
+def _tiny_png() -> str:
+    """A 900 x 10 px PNG (a chart's width at 200 dpi), base64."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (900, 10), "white").save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode("ascii")

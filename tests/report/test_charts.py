@@ -73,7 +73,11 @@ def test_likert_one_bar_per_item_in_every_category(dtcaf):
         )
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert [lb.split("\n")[0] for lb in labels] == codes
-    assert "Chief Information Officer" in labels[3].replace("\n", " ")
+    # a statement longer than the label's lines is cut at a word, with an ellipsis
+    lea04 = items["LEA04"].text
+    assert labels[3].endswith(" …") and len(labels[3].split("\n")) == 1 + style.LABEL_LINES
+    shown = labels[3].split("\n", 1)[1].replace("\n", " ").removesuffix(" …")
+    assert lea04.startswith(shown) and len(shown) < len(lea04)
 
 
 def test_likert_items_on_their_own_scale_use_agree_neutral_disagree(managers):
@@ -166,24 +170,98 @@ def test_maturity_bars_end_at_the_dimension_means(dtcaf):
     levels = dtcaf.instrument.maturity.levels
     bands = [p for p in ax.patches if (p.get_gid() or "").startswith("band-")]
     assert len(bands) == len(levels) == 5
-    texts = " ".join(t.get_text() for t in ax.texts)
+    texts = [t.get_text() for t in ax.texts]
     for d in dims:
-        label = next(m.label for m in dtcaf.maturity if m.construct == d.id)
-        assert f"{d.mean:.2f}  {label}" in texts
-    assert "not official UN DESA thresholds" in ax.get_xlabel()
+        m = next(m for m in dtcaf.maturity if m.construct == d.id)
+        # the bar says its mean and level: the level's name where it fits, else its number
+        assert f"{d.mean:.2f}  {m.label}" in texts or f"{d.mean:.2f}  level {m.level}" in texts
+    # band names too long to sit over their bands are listed under the axis instead
+    key = "; ".join(f"{i} {lv.label}" for i, lv in enumerate(levels, 1))
+    assert key in ax.get_xlabel().replace("\n", " ")
+    assert "not official UN DESA thresholds" in ax.get_xlabel().replace("\n", " ")
+
+
+def _cells(ax) -> tuple[list[list[str]], np.ndarray]:
+    """The heatmap's cell labels (rows x columns) and their colours (RGBA)."""
+    rgba = np.asarray(ax.images[0].get_array())
+    rows, cols = rgba.shape[:2]
+    labels = [["" for _ in range(cols)] for _ in range(rows)]
+    for t in ax.texts:
+        x, y = t.get_position()
+        labels[round(y)][round(x)] = t.get_text()
+    return labels, rgba
 
 
 def test_heatmap_cells_are_the_group_values(dtcaf):
     ax = heatmap_chart(dtcaf, "mean")
-    data = ax.images[0].get_array()
+    labels, rgba = _cells(ax)
     dims = [c.id for c in dtcaf.constructs if c.level == "dimension"]
-    assert data.shape == (len(dtcaf.groups), len(dims)) == (12, 6)
+    assert rgba.shape[:2] == (len(dtcaf.groups), len(dims)) == (12, 6)
     for i, g in enumerate(dtcaf.groups):
         by_id = {c.id: c for c in g.constructs}
-        assert list(data[i]) == pytest.approx([by_id[d].mean for d in dims])
-    assert ax.get_yticklabels()[0].get_text().startswith(dtcaf.groups[0].group)
+        assert labels[i] == [f"{by_id[d].mean:.2f}" for d in dims]
+    assert ax.get_yticklabels()[0].get_text().startswith(dtcaf.groups[0].group.split()[0])
     ax = heatmap_chart(dtcaf, "pct_agree", range(0, 3))
-    assert ax.images[0].get_array()[2, 0] == pytest.approx(dtcaf.groups[2].constructs[0].pct_agree)
+    labels, _ = _cells(ax)
+    assert labels[2][0] == f"{dtcaf.groups[2].constructs[0].pct_agree:.0f}"
+
+
+def _side(colour) -> int:
+    """+1 for the blue (good) side of the diverging scale, -1 for vermillion, 0 for grey."""
+    r, _, b = colour[:3]
+    return 0 if abs(b - r) < 0.03 else (1 if b > r else -1)
+
+
+def test_heatmap_colours_diverge_around_the_reference(dtcaf):
+    """Means around the scale's midpoint, acceptance around the threshold: a cell's colour
+    says which side of it the value is on, whatever the value's distance from the ends."""
+    ax = heatmap_chart(dtcaf, "mean")
+    _, rgba = _cells(ax)
+    dims = [c.id for c in dtcaf.constructs if c.level == "dimension"]
+    for i, g in enumerate(dtcaf.groups):
+        by_id = {c.id: c for c in g.constructs}
+        for j, d in enumerate(dims):
+            mean = by_id[d].mean
+            if abs(mean - 3) > 0.15:  # 1-5 scale: midpoint 3
+                assert _side(rgba[i, j]) == (1 if mean > 3 else -1), (g.group, d, mean)
+    strict = replace(dtcaf, options={**dtcaf.options, "threshold": 30.0})
+    ax = heatmap_chart(strict, "pct_agree")
+    _, rgba = _cells(ax)
+    for i, g in enumerate(dtcaf.groups):
+        by_id = {c.id: c for c in g.constructs}
+        for j, d in enumerate(dims):
+            pct = by_id[d].pct_agree
+            if abs(pct - 30) > 4:
+                assert _side(rgba[i, j]) == (1 if pct > 30 else -1), (g.group, d, pct)
+
+
+def test_a_construct_where_higher_is_worse_turns_its_colours_round(managers):
+    """A construct of constraints (``direction: higher_worse`` in the instrument): high
+    agreement is the bad side, vermillion, and its column and bars say so."""
+    constructs = []
+    for c in managers.constructs:
+        c = replace(c)
+        if "CON" in (c.id, c.parent):
+            c.direction = "higher_worse"  # what results.json would carry (not yet in schema 2)
+        constructs.append(c)
+    res = replace(managers, constructs=constructs)
+    j = [c.id for c in res.constructs if c.level == "dimension"].index("CON")
+    plain_labels, plain = _cells(heatmap_chart(managers, "pct_agree"))
+    labels, turned = _cells(heatmap_chart(res, "pct_agree"))
+    assert labels == plain_labels
+    for i in range(turned.shape[0]):
+        assert _side(turned[i, j]) == -_side(plain[i, j])
+        others = [k for k in range(turned.shape[1]) if k != j]
+        assert np.allclose(turned[i, others], plain[i, others])
+    ax = heatmap_chart(res, "pct_agree")
+    heads = " ".join(t.get_text() for t in ax.get_xticklabels())
+    key = " ".join(t.get_text() for t in ax.get_figure().legends[0].get_texts())
+    assert "higher is worse" in heads + key
+    codes = _codes(res, "CON")
+    normal, flipped = _bars(likert_chart(managers, codes)), _bars(likert_chart(res, codes))
+    agree = list(normal)[-1]
+    assert normal[agree][0].get_facecolor() != flipped[agree][0].get_facecolor()
+    assert _side(flipped[agree][0].get_facecolor()) == -1
 
 
 def test_paginate_splits_evenly_and_respects_heights():
@@ -209,10 +287,11 @@ def test_94_items_in_one_dimension_are_split_into_pages(dtcaf):
     res = _one_dimension(dtcaf)
     built = list(build_charts(res))
     likert = [c for c in built if c.name.startswith("likert-")]
-    assert [c.name for c in likert] == [f"likert-01-ALL-p{k}" for k in (1, 2, 3, 4)]
+    n = len(likert)
+    assert n >= 4 and [c.name for c in likert] == [f"likert-01-ALL-p{k}" for k in range(1, n + 1)]
     per_page = [len(c.figure.axes[0].containers[0].patches) for c in likert]
     assert sum(per_page) == 94 and max(per_page) <= style.MAX_ROWS
-    assert "(4 of 4)" in likert[-1].title
+    assert f"({n} of {n})" in likert[-1].title
     for c in built:
         w, h = c.figure.get_size_inches()
         assert w <= A4[0] and h <= A4[1], c.name
@@ -231,10 +310,12 @@ def test_40_groups_are_split_into_heatmap_pages(dtcaf):
     ]
     res = replace(dtcaf, groups=groups)
     pages = [c for c in build_charts(res) if c.name.startswith("groups-heatmap")]
-    assert [c.name for c in pages] == ["groups-heatmap-p1", "groups-heatmap-p2"]
-    rows = [c.figure.axes[0].images[0].get_array() for c in pages]
-    assert [r.shape[0] for r in rows] == [20, 20]
-    assert rows[1][0, 0] == pytest.approx(groups[20].constructs[0].mean)
+    n = len(pages)
+    assert n >= 2 and [c.name for c in pages] == [f"groups-heatmap-p{k}" for k in range(1, n + 1)]
+    cells = [_cells(c.figure.axes[0])[0] for c in pages]
+    assert sum(len(r) for r in cells) == 40 and max(len(r) for r in cells) <= style.MAX_ROWS
+    first = len(cells[0])  # the second page starts with the group after the first page's last
+    assert cells[1][0][0] == f"{groups[first].constructs[0].mean:.2f}"
     assert all(c.figure.get_size_inches()[1] <= A4[1] for c in pages)
 
 
@@ -430,3 +511,120 @@ def test_an_unused_prestarted_helper_is_stopped(dtcaf):
     job = ChartJob(dtcaf, ("png",), processes=1, helpers=helpers)
     assert job._proc is None and warm.poll() is not None
     job.close()
+
+
+# --------------------------------------------------------------------------- size and text
+
+
+def _texts(fig) -> list:
+    """Every text a reader sees on a figure: its own, its axes' (ticks, labels), legends'."""
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+@pytest.mark.parametrize("which", ["dtcaf", "managers", "collaborative"])
+def test_no_chart_text_is_smaller_than_a_phone_can_show(which, request):
+    """Every chart is WIDTH wide and no text on it is under MIN_FONT points, so that shown
+    across a 390 px phone (PHONE_PX of chart) its smallest text is at least 9 CSS px."""
+    res = request.getfixturevalue(which)
+    assert style.MIN_FONT / 72 * style.PHONE_PX / style.WIDTH >= style.MIN_TEXT_PX
+    for chart in build_charts(res):
+        fig = chart.figure
+        assert fig.get_figwidth() == pytest.approx(style.WIDTH), chart.name
+        small = {t.get_text()[:30] for t in _texts(fig) if t.get_fontsize() < style.MIN_FONT}
+        assert small == set(), chart.name
+        chart.close()
+
+
+def test_pngs_are_drawn_at_200_dpi(dtcaf):
+    import io
+    import struct
+
+    from PIL import Image
+
+    plan = chart_plans(dtcaf)[0]
+    png = render_figure(plan.build().figure, ("png",))["png"]
+    width, _ = struct.unpack(">II", png[16:24])
+    assert style.DPI == 200 and width == round(style.WIDTH * 200)
+    dpi = Image.open(io.BytesIO(png)).info["dpi"]
+    assert dpi[0] == pytest.approx(200, abs=0.1)
+    assert Image.open(io.BytesIO(png)).convert("RGB").getpixel((0, 0)) == (255, 255, 255)
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines", "expected"),
+    [
+        ("short text", 20, 2, ["short text"]),
+        ("one two three four five six", 10, 2, ["one two", "three …"]),
+        ("a" * 30, 10, 2, ["aaaaaaaa …"]),  # a word longer than a line is broken, then cut
+        ("  spaced\n\tout  ", 20, 2, ["spaced out"]),
+        ("", 10, 2, []),
+    ],
+)
+def test_long_labels_are_cut_with_an_ellipsis(text, width, lines, expected):
+    got = style.wrap(text, width, lines)
+    assert got == expected
+    assert all(len(ln) <= width for ln in got) and len(got) <= lines
+
+
+def test_a_long_statement_is_cut_in_the_chart_and_whole_in_the_table(mini, mini_csv):
+    """The chart label ends with an ellipsis; the HTML item table keeps every word."""
+    from ipss_survey.report.html import html_report
+
+    res = analyze(mini_csv, mini, Options())
+    long = " ".join(f"word{i}" for i in range(80)) + " LASTWORD"
+    items = [replace(it, text=long) if it.code == "A1" else it for it in res.items]
+    res = replace(res, items=items)
+    label = likert_chart(res, ["A1"]).get_yticklabels()[0].get_text()
+    assert label.endswith("…") and "LASTWORD" not in label
+    assert len(label.split("\n")) == 1 + style.LABEL_LINES
+    assert long in html_report(res, charts=[])
+
+
+# --------------------------------------------------------------------------- themes
+
+
+def test_theme_bars_are_the_themes_shares_and_the_unmatched_share(managers):
+    from ipss_survey.report.charts.themes import UNMATCHED_LABEL, themes_chart
+
+    (q,) = managers.open_answers
+    themes = [t for t in managers.themes if t.item == q.item]
+    ax = themes_chart(q, managers.themes)
+    (bars,) = [c for c in ax.containers if c.patches[0].get_gid() == "themes"]
+    (rest,) = [c for c in ax.containers if c.patches[0].get_gid() == "themes-unmatched"]
+    assert [p.get_width() for p in bars.patches] == pytest.approx([t.pct for t in themes])
+    assert rest.patches[0].get_width() == pytest.approx(q.pct_unmatched)
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert labels == [t.name for t in themes] + [UNMATCHED_LABEL]
+    values = [t.get_text() for t in ax.texts]
+    assert values[-1] == f"{q.pct_unmatched:.0f}% ({q.unmatched})"
+    assert values[0] == f"{themes[0].pct:.0f}% ({themes[0].respondents})"
+    assert str(q.nonempty) in ax.get_xlabel()
+
+
+def test_each_open_question_has_its_theme_chart_and_a_long_codebook_pages(managers):
+    plans = [p for p in chart_plans(managers) if p.name.startswith("themes-")]
+    assert [(p.name, p.section) for p in plans] == [("themes-CON_OPEN", "open-CON_OPEN")]
+    (q,) = managers.open_answers
+    base = next(t for t in managers.themes if t.item == q.item)
+    many = [replace(base, theme=f"t{i:02d}", name=f"Theme number {i}") for i in range(40)]
+    res = replace(
+        managers,
+        themes=many,
+        open_answers=[replace(q, theme_ids=[t.theme for t in many])],
+    )
+    pages = [c for c in build_charts(res) if c.name.startswith("themes-")]
+    assert len(pages) >= 2
+    bars = [
+        len(c.patches)
+        for chart in pages
+        for c in chart.figure.axes[0].containers
+        if c.patches[0].get_gid() == "themes"
+    ]
+    assert sum(bars) == 40 and max(bars) <= style.MAX_ROWS
+    last = pages[-1].figure.axes[0]
+    assert any(c.patches[0].get_gid() == "themes-unmatched" for c in last.containers)
+    for chart in pages:
+        assert chart.figure.get_size_inches()[1] <= A4[1]
+        chart.close()

@@ -33,7 +33,15 @@ def test_headline_table_per_dimension(dtcaf):
     dtcaf = without_stats(dtcaf)
     md = markdown_summary(dtcaf)
     rows = _table(md)
-    assert rows[0] == ["Dimension", "n", "Mean", "Agree %", "95% CI", "Item range", "Maturity"]
+    assert rows[0] == [
+        "Dimension",
+        "n",
+        "Mean",
+        "Acceptance %",
+        "Acceptance 95% CI",
+        "Item range",
+        "Maturity",
+    ]
     body = rows[2:]
     dims = [c for c in dtcaf.constructs if c.level == "dimension"]
     assert len(body) == len(dims) == 6
@@ -67,8 +75,8 @@ def test_significance_and_group_differences_when_present(dtcaf):
         "Dimension",
         "n",
         "Mean",
-        "Agree %",
-        "95% CI",
+        "Acceptance %",
+        "Acceptance 95% CI",
         "Item range",
         "p adj.",
         "Above threshold",

@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING
 
 from ipss_survey.report.charts.style import (
     BLUE,
+    MIN_FONT,
     UNIT,
+    WIDTH,
+    chars,
     chart_style,
     fit,
     item_label,
@@ -49,14 +52,17 @@ def acceptance_rows(
     rows = []
     if target == "item":
         items = [view.items_by_code[c] for c in ids] if ids else results.items
-        entries = [(it.code, item_label(it, 40), it.pct_agree) for it in items]
+        entries = [(it.code, item_label(it), it.pct_agree) for it in items]
     else:
         cons = (
             [view.constructs_by_id[c] for c in ids]
             if ids
             else [c for c in results.constructs if c.level == "dimension"]
         )
-        entries = [(c.id, "\n".join(wrap(f"{c.id} {c.name}", 34, 3)), c.pct_agree) for c in cons]
+        entries = [
+            (c.id, "\n".join(wrap(_construct_name(view, c.id, c.name), 26, 3)), c.pct_agree)
+            for c in cons
+        ]
     for ident, label, pct in entries:
         test = view.test(target, ident)
         ci = None
@@ -68,6 +74,22 @@ def acceptance_rows(
             sig = test.significant
         rows.append(AcceptanceRow(ident, label, pct, ci, sig))
     return rows
+
+
+def _construct_name(view: View, ident: str, name: str) -> str:
+    worse = " (higher is worse)" if view.higher_is_worse(ident) else ""
+    return f"{ident} {name}{worse}"
+
+
+def interval_name(results: Results, target: str) -> str:
+    """What the chart's interval lines are: Wilson's for items without a design, the
+    clustered logit interval for constructs, design-based ones under a design."""
+    view = View(results)
+    if view.design:
+        return "95% interval (design-based)"
+    if target == "item":
+        return "Wilson 95% interval"
+    return "95% interval (respondents as clusters)"
 
 
 def acceptance_chart(
@@ -91,7 +113,7 @@ def acceptance_chart(
         own = ax is None
         if ax is None:
             ax = new_axes(1.7 + UNIT * total)
-        with_ci = _draw_points(ax, ys, rows, threshold, view.alpha)
+        with_ci = _draw_points(ax, ys, rows, threshold, view.alpha, interval_name(results, target))
         ax.axvline(
             threshold,
             color="black",
@@ -109,13 +131,13 @@ def acceptance_chart(
                 transform=ax.get_yaxis_transform(),
                 ha="left",
                 va="center",
-                fontsize=7,
+                fontsize=MIN_FONT,
                 clip_path=clip,
             )
             for y, r in zip(ys, rows, strict=True)
         ]
         ax.set_xlim(0, 100)
-        ax.set_xticks(range(0, 101, 10))
+        ax.set_xticks(range(0, 101, 20))
         ax.xaxis.grid(True, color="#E0E0E0", linewidth=0.5)
         ax.set_axisbelow(True)
         ax.set_yticks(ys, [r.label for r in rows])
@@ -133,10 +155,12 @@ def acceptance_chart(
             xlabel = (
                 f"Acceptance: {weighted}% of the construct's answers, pooled after reverse keying"
             )
+        width = chars(0.55 * (ax.get_figure().get_figwidth() if own else WIDTH))
+        lines = wrap(xlabel, width, 3)
         if rows and not with_ci:
-            xlabel += "\n(no acceptance tests in these results: intervals not shown)"
-        ax.set_xlabel(xlabel)
-        legend = place_legend(ax, own, ncol=4)
+            lines += wrap("(no acceptance tests in these results: intervals not shown)", width)
+        ax.set_xlabel("\n".join(lines))
+        legend = place_legend(ax, own, ncol=2, columnspacing=1.2)
         heading = place_title(ax, own, title)
         if own:
             fit(ax, heading, legend, extra=values)
@@ -144,7 +168,12 @@ def acceptance_chart(
 
 
 def _draw_points(
-    ax: Axes, ys: list[float], rows: list[AcceptanceRow], threshold: float, alpha: float
+    ax: Axes,
+    ys: list[float],
+    rows: list[AcceptanceRow],
+    threshold: float,
+    alpha: float,
+    interval: str,
 ) -> list[tuple[float, AcceptanceRow]]:
     """Intervals where a test gave one, then the points, filled when significant; returns
     the rows drawn with an interval."""
@@ -162,7 +191,7 @@ def _draw_points(
             elinewidth=1,
             capsize=2.5,
             gid="wilson-ci",
-            label="Wilson 95% interval",
+            label=interval,
         )
     groups = {
         True: ("significant", "full", f"above {threshold:g}% (p adj. < {alpha:g})"),

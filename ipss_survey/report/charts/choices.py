@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ipss_survey.report.charts.style import (
     BLUE,
+    MIN_FONT,
     UNIT,
     chart_style,
     fit,
@@ -29,7 +30,7 @@ def choices_chart(
     The share is of the respondents who answered the question, so the bars of a multi-select
     question may add up to more than 100%; the count is printed beside each bar.
     """
-    labels = ["\n".join(wrap(o.label, 40, 3)) for o in summary.options]
+    labels = ["\n".join(wrap(o.label, 26, 3)) for o in summary.options]
     shares = [o.pct or 0.0 for o in summary.options]
     with chart_style():
         ys, total = row_positions(labels)
@@ -46,7 +47,7 @@ def choices_chart(
                 transform=ax.get_yaxis_transform(),
                 ha="left",
                 va="center",
-                fontsize=7,
+                fontsize=MIN_FONT,
                 clip_path=clip,
             )
             for y, o in zip(ys, summary.options, strict=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ipss_survey.report.charts.style import (
     BLUE,
+    MIN_FONT,
     NEUTRAL_GREY,
     UNIT,
     VERMILLION,
@@ -42,12 +43,18 @@ class Category:
     hatch: str
 
 
-def likert_categories(results: Results, items: Sequence[ItemStats]) -> list[Category]:
+def likert_categories(
+    results: Results, items: Sequence[ItemStats], higher_worse: bool = False
+) -> list[Category]:
     """Response codes in display order when the items use the instrument's scale.
 
     Items on a scale of their own (a yes/no or a three-point construct) are shown as
     disagree / neutral / agree from their own percentages, which Results holds for every item.
+    With ``higher_worse`` (agreeing is the bad answer, as with a list of constraints) the
+    agreement side takes the vermillion and disagreement the blue: blue is always the good
+    side of a chart.
     """
+    bad, good = (BLUE, VERMILLION) if higher_worse else (VERMILLION, BLUE)
     scale = results.instrument.scale or {}
     points = [int(p) for p in scale.get("points") or []]
     agree = [int(p) for p in scale.get("agree") or []]
@@ -64,7 +71,7 @@ def likert_categories(results: Results, items: Sequence[ItemStats]) -> list[Cate
         right = sorted(agree, reverse=not rising)  # nearest the centre first
         mid = sorted(neutral, reverse=not rising)
         cats = [
-            Category(str(p), label(p), -1, _shade(VERMILLION, i, len(left)), _LEFT_HATCH[i % 4])
+            Category(str(p), label(p), -1, _shade(bad, i, len(left)), _LEFT_HATCH[i % 4])
             for i, p in enumerate(left)
         ]
         cats += [Category(str(p), label(p), 0, NEUTRAL_GREY, "") for p in mid]
@@ -73,20 +80,21 @@ def likert_categories(results: Results, items: Sequence[ItemStats]) -> list[Cate
                 str(p),
                 label(p),
                 1,
-                _shade(BLUE, len(right) - 1 - i, len(right)),
+                _shade(good, len(right) - 1 - i, len(right)),
                 _RIGHT_HATCH[(len(right) - 1 - i) % 4],
             )
             for i, p in enumerate(right)
         ]
         return cats
     return [
-        Category("disagree", "Disagree / other", -1, VERMILLION, _LEFT_HATCH[0]),
+        Category("disagree", "Disagree / other", -1, bad, _LEFT_HATCH[0]),
         Category("neutral", "Neutral", 0, NEUTRAL_GREY, ""),
-        Category("agree", "Agree", 1, BLUE, _RIGHT_HATCH[0]),
+        Category("agree", "Agree", 1, good, _RIGHT_HATCH[0]),
     ]
 
 
 _LEFT_HATCH = ("xx", "//", "--", "oo")  # most extreme first
+SEGMENT_LABEL_MIN = 13  # percent: a narrower segment has no room for its number
 _RIGHT_HATCH = ("..", "\\\\", "||", "++")
 
 
@@ -137,10 +145,15 @@ def likert_chart(
 
     Neutral answers straddle the centre line. Reverse-keyed items are shown as answered and
     marked (R). Each category is one ``barh`` call labelled with the category, one bar per item.
+    Items of a construct where a higher score is worse (``View.higher_is_worse``) take the
+    turned-round colours of ``likert_categories``.
     """
     view = View(results)
     items = [view.items_by_code[c] for c in codes] if codes else list(results.items)
-    cats = likert_categories(results, items)
+    worse = bool(items) and all(
+        view.higher_is_worse(it.subdimension or it.dimension) for it in items
+    )
+    cats = likert_categories(results, items, worse)
     shares = [likert_shares(it, cats) for it in items]
     labels = [item_label(it) for it in items]
     with chart_style():
@@ -171,14 +184,14 @@ def likert_chart(
                 gid=f"likert-{cat.key}",
             )
             for y, x0, w in zip(ys, left, widths, strict=True):
-                if w >= 6:
+                if w >= SEGMENT_LABEL_MIN:
                     ax.text(
                         x0 + w / 2,
                         y,
                         f"{w:.0f}",
                         ha="center",
                         va="center",
-                        fontsize=6.5,
+                        fontsize=MIN_FONT,
                         color="white" if dark else "black",
                         bbox={"boxstyle": "round,pad=0.1", "fc": cat.colour, "ec": "none"},
                         clip_path=clip,
@@ -193,10 +206,13 @@ def likert_chart(
         ax.set_yticks(ys, labels)
         ax.set_ylim(total, 0)
         ax.tick_params(axis="y", length=0, left=False)  # no marks: drawing them costs
+        weighted = "weighted; " if any(it.weighted_counts is not None for it in items) else ""
         ax.set_xlabel(
-            "← disagree        % of valid answers (neutral split across 0)        agree →"
+            f"← disagree   % of valid answers   agree →\n({weighted}neutral split across 0)"
         )
-        legend = place_legend(ax, own, ncol=len(cats), handlelength=1.6, handleheight=1.2)
+        legend = place_legend(
+            ax, own, ncol=min(len(cats), 3), handlelength=1.6, handleheight=1.2, columnspacing=1.2
+        )
         heading = place_title(ax, own, title)
         if own:
             fit(ax, heading, legend)

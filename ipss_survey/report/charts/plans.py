@@ -1,10 +1,11 @@
 """The charts a run's reports use, planned before they are drawn, paginated for A4.
 
-Plot functions (``likert``, ``acceptance``, ``maturity``, ``heatmap``) take ``ax=None`` and
-return the Axes, so a paper can place them in a figure of its own; ``chart_plans`` lists
-every chart of the reports, split into A4-sized pages (at most ``MAX_ROWS`` rows), and
-``style.render_figure`` saves them with fixed metadata so the same Results give the same
-bytes; ``jobs`` shares the drawing with a helper process when there is a second CPU.
+Plot functions (``likert``, ``acceptance``, ``maturity``, ``heatmap``, ``choices``,
+``themes``) take ``ax=None`` and return the Axes, so a paper can place them in a figure of
+its own; ``chart_plans`` lists every chart of the reports, split into A4-sized pages (at most
+``MAX_ROWS`` rows), and ``style.render_figure`` saves them with fixed metadata so the same
+Results give the same bytes; ``jobs`` shares the drawing with a helper process when there is
+a second CPU.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ipss_survey.report.charts.acceptance import acceptance_chart
+from ipss_survey.report.charts.acceptance import acceptance_chart, interval_name
 from ipss_survey.report.charts.choices import choices_chart
-from ipss_survey.report.charts.heatmap import heatmap_chart
+from ipss_survey.report.charts.heatmap import PAGE_WEIGHT, heatmap_chart, row_weights
 from ipss_survey.report.charts.likert import likert_chart
 from ipss_survey.report.charts.maturity import maturity_chart
-from ipss_survey.report.charts.style import item_label, paginate, row_units
+from ipss_survey.report.charts.style import item_label, paginate, row_units, wrap
+from ipss_survey.report.charts.themes import UNMATCHED_LABEL, themes_chart
 from ipss_survey.report.format import slug
 from ipss_survey.report.view import View
 from ipss_survey.results import Results
@@ -88,13 +90,17 @@ def chart_plans(results: Results) -> list[ChartPlan]:
     """
     view = View(results)
     dims = view.dimensions
-    dim_weights = [row_units(f"{d.id} {d.name}") for d in dims]
-    tested = (
-        "Lines: Wilson 95% intervals; filled dots are significantly above the threshold after "
-        f"{view.p_adjust} correction, open dots are not. "
-        if view.has_tests
-        else "Dots: agreement (no acceptance tests in these results, so no intervals). "
-    )
+    dim_weights = [row_units("\n".join(wrap(f"{d.id} {d.name}", 26, 3))) for d in dims]
+
+    def tested(target: str) -> str:
+        if not view.has_tests:
+            return "Dots: acceptance (no acceptance tests in these results, so no intervals). "
+        kind = interval_name(results, target)
+        return (
+            f"Lines: {kind}; filled dots are significantly above the threshold after "
+            f"{view.p_adjust_name} correction, open dots are not. "
+        )
+
     plans: list[ChartPlan] = []
     if view.levels and dims:
         pages = paginate(dim_weights)
@@ -111,19 +117,24 @@ def chart_plans(results: Results) -> list[ChartPlan]:
             t = f"Acceptance by dimension, threshold {view.threshold:g}%" + tsuffix
             ids = [dims[i].id for i in page]
             draw = partial(acceptance_chart, results, "construct", ids, title=t)
-            cap = f"{tested}Dashed line: the {view.threshold:g}% threshold."
+            cap = f"{tested('construct')}Dashed line: the {view.threshold:g}% threshold."
             cost = 5 + len(page)
             plans.append(ChartPlan(f"acceptance-dimensions{suffix}", t, "summary", cap, draw, cost))
     if results.groups and dims:
         value = "mean" if view.levels else "pct_agree"
-        what = "mean score" if value == "mean" else "agreement (%)"
+        what = f"{view.weighted}mean score" if value == "mean" else f"{view.weighted}acceptance (%)"
+        centre = "the scale's midpoint" if value == "mean" else f"the {view.threshold:g}% threshold"
         by = results.data.group_by or "group"
-        pages = paginate([1.0] * len(results.groups))
+        pages = paginate(row_weights(results), max_weight=PAGE_WEIGHT)
         for k, page in enumerate(pages, 1):
             suffix, tsuffix = _pages(len(pages), k)
             t = f"Dimension {what} by {by}" + tsuffix
             draw = partial(heatmap_chart, results, value, page, title=t)
-            cap = f"Each cell: the dimension's {what} in that {by}; n = respondents in the group."
+            cap = (
+                f"Each cell: the dimension's {what} in that {by}; n = respondents in the group. "
+                f"Colours diverge around {centre}: blue above it, vermillion below (turned "
+                "round where a higher score is worse)."
+            )
             cost = 5 + len(page) * len(dims) / 3  # a label in every cell
             plans.append(ChartPlan(f"groups-heatmap{suffix}", t, "groups", cap, draw, cost))
     for i, dim in enumerate(dims, 1):
@@ -137,23 +148,63 @@ def chart_plans(results: Results) -> list[ChartPlan]:
             codes = [items[j].code for j in page]
             t = f"{dim.id} {dim.name}: answers by item{tsuffix}"
             cap = (
-                "Share of each item's valid answers per response; disagreement left of the "
-                "centre line, agreement right, neutral split across it. (R): reverse-keyed "
-                "item, shown as answered."
+                f"{f'{view.weighted}share'.capitalize()} of each item's valid answers per "
+                "response; disagreement left of the centre line, agreement right, neutral split "
+                "across it. (R): reverse-keyed item, shown as answered."
             )
             draw = partial(likert_chart, results, codes, title=t)
             cost = 5 + 2 * len(page)  # hatched segments and a label on each
             plans.append(ChartPlan(f"likert-{stem}{suffix}", t, dim.id, cap, draw, cost))
-        pages = paginate([row_units(item_label(it, 40)) for it in items])
+        pages = paginate([row_units(item_label(it)) for it in items])
         for k, page in enumerate(pages, 1):
             suffix, tsuffix = _pages(len(pages), k)
             codes = [items[j].code for j in page]
             t = f"{dim.id} {dim.name}: item acceptance, threshold {view.threshold:g}%{tsuffix}"
             draw = partial(acceptance_chart, results, "item", codes, title=t)
-            cap = f"{tested}Dashed line: the {view.threshold:g}% threshold."
+            cap = f"{tested('item')}Dashed line: the {view.threshold:g}% threshold."
             cost = 5 + len(page)
             plans.append(ChartPlan(f"acceptance-{stem}{suffix}", t, dim.id, cap, draw, cost))
     plans += _question_plans(results)
+    plans += theme_plans(results)
+    return plans
+
+
+def theme_section(item: str) -> str:
+    """The report section of an open-ended question's charts and tables."""
+    return f"open-{slug(item)}"
+
+
+def theme_plans(results: Results) -> list[ChartPlan]:
+    """One bar chart per open-ended question (more pages for a long codebook), its themes'
+    shares and the unmatched answers' share; section ``theme_section(item)``."""
+    plans = []
+    themes = results.themes or []
+    for q in results.open_answers or []:
+        names = {t.theme: t.name or t.theme for t in themes if t.item == q.item}
+        ids = [t for t in q.theme_ids if t in names]
+        labels = ["\n".join(wrap(names[t], 24, 3)) for t in ids] + [UNMATCHED_LABEL]
+        pages = paginate([row_units(lb) for lb in labels])
+        for k, page in enumerate(pages, 1):
+            suffix, tsuffix = _pages(len(pages), k)
+            last = page.stop == len(labels)
+            page_ids = [ids[j] for j in page if j < len(ids)]
+            t = f"{q.item}: themes of the answers{tsuffix}"
+            cap = (
+                f"Share of the {q.nonempty} respondents who answered {q.item} whose answer "
+                "mentions each theme (an answer may mention several); grey, hatched: answers "
+                "that matched no theme of the codebook."
+            )
+            draw = partial(themes_chart, q, themes, page_ids, unmatched=last, title=t)
+            plans.append(
+                ChartPlan(
+                    f"themes-{slug(q.item)}{suffix}",
+                    t,
+                    theme_section(q.item),
+                    cap,
+                    draw,
+                    5 + len(page),
+                )
+            )
     return plans
 
 

@@ -2,8 +2,14 @@
 
 Figures are made without pyplot (nothing is shown, no GUI backend is touched) and matplotlib
 is imported inside functions so the command line starts fast. Colours are the Okabe-Ito
-colour-blind-safe set and cividis; every category also has a hatch pattern or a direct label,
-so a greyscale print stays readable.
+colour-blind-safe set; every category also has a hatch pattern or a direct label, so a
+greyscale print stays readable.
+
+Size: a chart is ``WIDTH`` (4.5 in, a little wider than a journal column) wide and no text on
+it is smaller than ``MIN_FONT`` points, so that shown across a phone's screen (``PHONE_PX``
+CSS pixels of a 390 px wide page) its smallest text is still ``MIN_TEXT_PX`` (9) CSS pixels,
+and printed on A4 at its own size it reads like a figure in a paper. PNGs are drawn at
+``DPI`` (200), enough for a phone's dense screen and for print.
 
 Speed (the reports of a run hold a dozen or more charts, each saved as PNG and SVG): a figure
 of our own is laid out once by ``fit`` from the measured size of its labels instead of by a
@@ -33,8 +39,14 @@ if TYPE_CHECKING:
 MAX_ROWS = 25  # rows per figure: beyond this labels shrink below print legibility
 UNIT = 0.3  # inches per one-line row
 PAGE_UNITS = 30  # row units a figure may take: 9 in of rows on an A4 page (11.7 in tall)
-WIDTH = 7.2  # inches: A4 width less 2.5 cm margins
-DPI = 150
+WIDTH = 4.5  # inches: fits a phone's screen with MIN_FONT text at MIN_TEXT_PX, and A4 print
+DPI = 200
+MIN_FONT = 8.5  # points: no text on a chart is smaller (tests check every text of every chart)
+TITLE_FONT = 10.0
+PHONE_PX = 356  # CSS px a chart gets on a 390 px phone: less the page's padding and border
+MIN_TEXT_PX = 9.0  # CSS px: the smallest text a reader should have to read on a phone
+CHAR_EM = 0.53  # DejaVu Sans: average advance of a character of running text, in ems
+BOLD_CHAR_EM = 0.6
 
 VERMILLION = "#D55E00"
 BLUE = "#0072B2"
@@ -42,12 +54,12 @@ NEUTRAL_GREY = "#BDBDBD"
 
 _RC: dict[str, Any] = {
     "font.family": "DejaVu Sans",
-    "font.size": 8,
-    "axes.titlesize": 9.5,
-    "axes.labelsize": 8,
-    "xtick.labelsize": 7.5,
-    "ytick.labelsize": 7.5,
-    "legend.fontsize": 7.5,
+    "font.size": MIN_FONT,
+    "axes.titlesize": TITLE_FONT,
+    "axes.labelsize": MIN_FONT,
+    "xtick.labelsize": MIN_FONT,
+    "ytick.labelsize": MIN_FONT,
+    "legend.fontsize": MIN_FONT,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "hatch.linewidth": 0.6,
@@ -85,24 +97,44 @@ def place_title(ax: Axes, own_figure: bool, title: str | None, pad: float = 6) -
     """Across the whole figure when it is ours (long titles fit), else above the axes."""
     if not title:
         return None
-    text = "\n".join(wrap(title, 95, 3))
+    fig = ax.get_figure()
+    width = fig.get_figwidth() if own_figure else WIDTH
+    text = "\n".join(wrap(title, chars(width - 2 * PAD, TITLE_FONT, bold=True), 3))
     if own_figure:
-        return ax.get_figure().suptitle(
-            text, x=0.01, ha="left", va="top", fontsize=9.5, fontweight="bold"
+        return fig.suptitle(
+            text, x=0.01, ha="left", va="top", fontsize=TITLE_FONT, fontweight="bold"
         )
     ax.set_title(text, loc="left", pad=pad)
     return None
 
 
-def place_legend(ax: Axes, own_figure: bool, **kwargs: Any) -> Legend | None:
-    """Below the plot, outside it, when the figure is ours; else where it fits best."""
-    if own_figure:
-        handles, labels = ax.get_legend_handles_labels()
-        return ax.get_figure().legend(
-            handles, labels, loc="lower center", frameon=False, borderaxespad=0, **kwargs
-        )
-    ax.legend(frameon=False, **kwargs)
-    return None
+def place_legend(ax: Axes, own_figure: bool, ncol: int = 1, **kwargs: Any) -> Legend | None:
+    """Below the plot, outside it, when the figure is ours; else where it fits best.
+
+    On our own figure the labels are wrapped to the width a column of the legend has, and
+    the entries run along the rows (matplotlib fills columns first), so a scale's points read
+    in order: 1 2 3 on the first row, 4 5 on the next.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    if not own_figure:
+        ax.legend(frameon=False, ncol=ncol, **kwargs)
+        return None
+    fig = ax.get_figure()
+    ncol = max(1, min(ncol, len(labels)))
+    handle = kwargs.get("handlelength", 2.0) + 0.8 + kwargs.get("columnspacing", 2.0)
+    column = (fig.get_figwidth() - 2 * PAD) / ncol - handle * MIN_FONT / 72
+    labels = ["\n".join(wrap(lb, chars(column), 3)) or lb for lb in labels]
+    rows = math.ceil(len(labels) / ncol)
+    order = [r * ncol + c for c in range(ncol) for r in range(rows) if r * ncol + c < len(labels)]
+    return fig.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        loc="lower center",
+        frameon=False,
+        borderaxespad=0,
+        ncol=ncol,
+        **kwargs,
+    )
 
 
 PAD = 4 / 72  # inches: from the figure's edge to what is on it, and between title, plot, legend
@@ -223,6 +255,13 @@ def _draw_png(fig: Figure, canvas: Any) -> bytes:
     palette = image.convert("RGB").quantize(
         colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
+    # The octree may give the white background an off-white entry (251, 251, 251): a grey
+    # box around the chart on a white page. The background is the corner's colour.
+    colours = palette.getpalette() or []
+    corner = palette.getpixel((0, 0))
+    if isinstance(corner, int) and min(colours[3 * corner : 3 * corner + 3] or [0]) >= 240:
+        colours[3 * corner : 3 * corner + 3] = [255, 255, 255]
+        palette.putpalette(colours)
     buf = io.BytesIO()
     palette.save(buf, format="PNG", dpi=(DPI, DPI))
     return buf.getvalue()
@@ -256,14 +295,38 @@ def shared_clip(ax: Axes) -> Any:
     return TransformedPatchPath(ax.patch)
 
 
-def wrap(text: str, width: int, max_lines: int = 4) -> list[str]:
-    return textwrap.wrap(" ".join(text.split()), width, max_lines=max_lines, placeholder=" …")
+def chars(inches: float, fontsize: float = MIN_FONT, bold: bool = False) -> int:
+    """About how many characters of running text fit on a line ``inches`` long."""
+    em = BOLD_CHAR_EM if bold else CHAR_EM
+    return max(int(inches * 72 / (fontsize * em)), 4)
 
 
-def item_label(it: ItemStats, width: int = 46) -> str:
-    """Code (with (R) when reverse-keyed) over the wrapped statement."""
+ELLIPSIS = "…"
+
+
+def wrap(text: str | None, width: int, max_lines: int = 4) -> list[str]:
+    """``text`` in lines of at most ``width`` characters; beyond ``max_lines`` lines it is cut
+    at a word and ends with an ellipsis (a chart label has room for a few lines; the full
+    text stays in the tables). Words longer than a line are broken."""
+    flat = " ".join(str(text or "").split())
+    if not flat:
+        return []
+    lines = textwrap.wrap(flat, width, max_lines=max_lines, placeholder=" " + ELLIPSIS)
+    if lines and lines[-1] == ELLIPSIS:  # nothing of the last line fitted before it
+        lines = lines[:-1]
+        lines[-1] = lines[-1][: width - 2].rstrip() + " " + ELLIPSIS
+    return lines
+
+
+LABEL_CHARS = 28  # an item's statement beside its bar: characters a line
+LABEL_LINES = 4
+
+
+def item_label(it: ItemStats, width: int = LABEL_CHARS) -> str:
+    """Code (with (R) when reverse-keyed) over the statement, wrapped and, when longer than
+    ``LABEL_LINES`` lines, cut with an ellipsis."""
     head = it.code + (" (R)" if it.reverse else "")
-    return "\n".join([head, *wrap(it.text, width)])
+    return "\n".join([head, *wrap(it.text, width, LABEL_LINES)])
 
 
 def row_units(label: str) -> float:
@@ -300,3 +363,25 @@ def paginate(
 def scale_span(results: Results) -> tuple[float, float] | None:
     pts = (results.instrument.scale or {}).get("points")
     return (float(pts[0]), float(pts[-1])) if pts else None
+
+
+def diverging_cmap() -> Any:
+    """Vermillion (below the centre) through light grey to blue (above it): the Likert
+    charts' disagree and agree colours, told apart with every common colour-vision
+    deficiency; the cells also carry their values, for greyscale print."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list(
+        "ipss-diverging",
+        [VERMILLION, mix(VERMILLION, 0.55), "#F2F2F2", mix(BLUE, 0.55), BLUE],
+    )
+
+
+def centred_norm(vmin: float, centre: float, vmax: float) -> Any:
+    """A colour scale with ``centre`` (a threshold, a scale's midpoint) at its neutral colour;
+    a plain linear one when the centre is not strictly inside the range."""
+    from matplotlib.colors import Normalize, TwoSlopeNorm
+
+    if vmin < centre < vmax:
+        return TwoSlopeNorm(vcenter=centre, vmin=vmin, vmax=vmax)
+    return Normalize(vmin=vmin, vmax=vmax)
