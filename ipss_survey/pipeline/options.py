@@ -40,6 +40,7 @@ class Options:
     cluster: str | None = None
     lonely_psu: str = "fail"  # R's options(survey.lonely.psu), R's default
     coders: tuple[str, ...] = ()  # human coders' columns of open answers (``coding.coder_columns``)
+    rwg_cutoff: float = 0.70  # rwg below which a panel's item is flagged as disagreed
 
     def check(self) -> None:
         """Refuse an option value that cannot be meant, naming the option and its range."""
@@ -64,6 +65,8 @@ class Options:
         if self.min_group_size < 1:
             raise DataError(f"--min-group-size must be at least 1, not {self.min_group_size}")
         self.filters()  # a malformed --where fails before the file is read
+        if not 0 < self.rwg_cutoff <= 1:
+            raise DataError(f"--rwg-cutoff must lie between 0 and 1, not {self.rwg_cutoff:g}")
         if self.lonely_psu not in LONELY_PSU_POLICIES:
             raise DataError(
                 f"--lonely-psu must be one of {', '.join(LONELY_PSU_POLICIES)}, not "

@@ -18,6 +18,47 @@ def _pct_and_se(part: int, n: int) -> tuple[float | None, float | None]:
     return 100.0 * p, None if se is None else 100.0 * se
 
 
+def _summaries(
+    items: list[Item], counts: list[np.ndarray]
+) -> list[tuple[int, float | None, float | None, float | None]]:
+    """n, mean, SD and median of every item at once (``summary_from_counts``, vectorised over
+    the items: a group of a 94-item survey is one set of array operations, not 94)."""
+    width = max(len(it.scale.points) for it in items)
+    k = len(items)
+    vals = np.zeros((k, width))
+    cnt = np.zeros((k, width))
+    for j, (it, c) in enumerate(zip(items, counts, strict=True)):
+        m = len(it.scale.points)
+        vals[j, :m] = it.scale.points
+        vals[j, m:] = it.scale.points[-1]  # padding sorts last and holds no count
+        cnt[j, :m] = c
+    n = cnt.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (cnt * vals).sum(axis=1) / n
+        sd = np.sqrt((cnt * (vals - mean[:, None]) ** 2).sum(axis=1) / (n - 1))
+    cum = np.cumsum(cnt, axis=1)
+    lo = (cum <= ((n - 1) // 2)[:, None]).sum(axis=1)
+    hi = (cum <= (n // 2)[:, None]).sum(axis=1)
+    rows = np.arange(k)
+    median = (vals[rows, np.minimum(lo, width - 1)] + vals[rows, np.minimum(hi, width - 1)]) / 2
+    out = []
+    for j in range(k):
+        nj = int(n[j])
+        if nj == 0:
+            out.append((0, None, None, None))
+        else:
+            out.append((nj, float(mean[j]), float(sd[j]) if nj > 1 else None, float(median[j])))
+    return out
+
+
+def items_stats(items: list[Item], counts: list[np.ndarray], missing: list[int]) -> list[ItemStats]:
+    """``item_stats`` of many items at once, from each one's counts of its scale's points."""
+    return [
+        _item(item, c, m, s)
+        for item, c, m, s in zip(items, counts, missing, _summaries(items, counts), strict=True)
+    ]
+
+
 def item_stats(item: Item, counts: np.ndarray, missing: int) -> ItemStats:
     """One item's n, mean, SD (n - 1), median and shares, from the count of each scale point.
 
@@ -27,8 +68,18 @@ def item_stats(item: Item, counts: np.ndarray, missing: int) -> ItemStats:
     Standard errors treat the answers as independent (``descriptive.iid_se``): sd / sqrt(n)
     for the mean, sqrt(p (1 - p) / (n - 1)) for a share.
     """
+    found = summary_from_counts(np.array(item.scale.points, dtype=np.float64), counts)
+    return _item(item, counts, missing, found)
+
+
+def _item(
+    item: Item,
+    counts: np.ndarray,
+    missing: int,
+    summary: tuple[int, float | None, float | None, float | None],
+) -> ItemStats:
     sc = item.scale
-    n, mean, sd, median = summary_from_counts(np.array(sc.points, dtype=np.float64), counts)
+    n, mean, sd, median = summary
     by_code = {str(p): int(c) for p, c in zip(sc.points, counts, strict=True)}
     agree = sum(by_code[str(c)] for c in sc.agree)
     neutral = sum(by_code[str(c)] for c in sc.neutral)

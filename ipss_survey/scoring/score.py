@@ -19,7 +19,7 @@ from ipss_survey.scoring.acceptance import Acceptance
 from ipss_survey.scoring.choices import ChoiceSummary, summarise_choices
 from ipss_survey.scoring.constructs import RespondentSums, construct_stats
 from ipss_survey.scoring.groups import group_index
-from ipss_survey.scoring.items import item_stats
+from ipss_survey.scoring.items import items_stats
 from ipss_survey.scoring.summaries import ConstructStats, GroupStats, ItemStats
 from ipss_survey.scoring.tallies import Tallies, UnitAssignment, tally
 from ipss_survey.scoring.weighted import WeightedSummaries
@@ -84,11 +84,12 @@ class _Summaries:
 
     def of(self, row: int | None) -> tuple[list[ItemStats], list[ConstructStats], list[Acceptance]]:
         """Everyone (``row`` None) or the group in tally row ``row``."""
-        items = []
+        vectors, missing = [], []
         for item in self.instrument.items:
             c, m = self.per_item[item.code]
-            vec = c.sum(axis=0) if row is None else c[row]
-            items.append(item_stats(item, vec, int(m.sum()) if row is None else int(m[row])))
+            vectors.append(c.sum(axis=0) if row is None else c[row])
+            missing.append(int(m.sum()) if row is None else int(m[row]))
+        items = items_stats(list(self.instrument.items), vectors, missing)
         by_code = {s.code: s for s in items}
         sums = self.tallies.sums
         assert sums is not None and sums.second is not None

@@ -57,8 +57,7 @@ def binomial_tests(
     Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
     inference. JASA 22(158), 209-212.
     """
-    from scipy import stats
-    from statsmodels.stats.proportion import proportion_confint
+    from scipy.special import bdtrc, betaincinv, ndtri
 
     x = np.asarray(successes, dtype=np.int64)
     n = np.asarray(trials, dtype=np.int64)
@@ -71,10 +70,21 @@ def binomial_tests(
     x, n, p0 = x.ravel(), n.ravel(), float(p0)
     valid = n > 0
     safe_n = np.where(valid, n, 1)
+    alpha = 1.0 - level
     with np.errstate(invalid="ignore", divide="ignore"):
-        p_values = stats.binom.sf(x - 1, safe_n, p0)
-        exact_lo, exact_hi = proportion_confint(x, safe_n, alpha=1 - level, method="beta")
-        wilson_lo, wilson_hi = proportion_confint(x, safe_n, alpha=1 - level, method="wilson")
+        # P(X >= x) = P(X > x - 1); 1 at x = 0
+        p_values = np.where(x > 0, bdtrc(np.maximum(x - 1, 0), safe_n, p0), 1.0)
+        # Clopper-Pearson: quantiles of Beta(x, n - x + 1) and Beta(x + 1, n - x)
+        exact_lo = betaincinv(np.maximum(x, 1), safe_n - x + 1, alpha / 2)
+        exact_hi = betaincinv(x + 1, np.maximum(safe_n - x, 1), 1 - alpha / 2)
+        # Wilson's score interval, without continuity correction
+        z = float(ndtri(1 - alpha / 2))
+        phat = x / safe_n
+        centre = (phat + z * z / (2 * safe_n)) / (1 + z * z / safe_n)
+        half = (z * np.sqrt(phat * (1 - phat) / safe_n + z * z / (4 * safe_n * safe_n))) / (
+            1 + z * z / safe_n
+        )
+        wilson_lo, wilson_hi = centre - half, centre + half
     exact_lo = np.where(x == 0, 0.0, exact_lo)
     exact_hi = np.where(x == safe_n, 1.0, exact_hi)
     wilson_lo = np.where(x == 0, 0.0, wilson_lo)

@@ -12,6 +12,7 @@ estimates comes from ``SurveyDesign.block_covariance``, so a million rows in 50 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -70,9 +71,11 @@ def _groups(groups: Domains, n: int) -> np.ndarray:
     return groups.codes
 
 
+@cache
 def _cell_contrasts(n_rows: int, n_cols: int) -> np.ndarray:
     """R's svychisq Cmat: the interaction columns of ~rows * cols on the cells (rows fastest),
-    less their projection on the main effects ~rows + cols."""
+    less their projection on the main effects ~rows + cols. Depends on the table's shape only,
+    so it is worked out once per shape (read-only)."""
     r_idx = np.tile(np.arange(n_rows), n_cols)
     c_idx = np.repeat(np.arange(n_cols), n_rows)
     main = [np.ones(r_idx.size)]
@@ -87,7 +90,9 @@ def _cell_contrasts(n_rows: int, n_cols: int) -> np.ndarray:
         ]
     )
     coef, *_ = np.linalg.lstsq(x1, inter, rcond=None)
-    return inter - x1 @ coef
+    out = inter - x1 @ coef
+    out.setflags(write=False)
+    return out
 
 
 def _rao_scott(

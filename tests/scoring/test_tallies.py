@@ -245,3 +245,28 @@ def test_respondent_sums_equal_the_slow_way(data):
 
 def _approx(values):
     return pytest.approx(np.asarray(values, dtype=float).tolist(), rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 40), min_size=4, max_size=4), min_size=1, max_size=6))
+def test_item_summaries_at_once_equal_one_by_one(rows):
+    """``items_stats`` (vectorised over items) equals ``item_stats`` item by item, on scales of
+    different widths and with empty items."""
+    from ipss_survey.scoring.items import item_stats, items_stats
+
+    inst = parse_instrument(
+        "id: w\nscale: {points: [1, 2, 3, 4], agree: [3, 4]}\n"
+        "dimensions:\n  - {id: A, items: [" + ", ".join(f"Q{i}" for i in range(len(rows))) + "]}\n"
+        "  - {id: B, scale: {points: [0, 2, 5], agree: [5]}, items: [Z1]}\n",
+        "w.yaml",
+    )
+    items = list(inst.items)
+    counts = [np.array(r) for r in rows] + [np.array(rows[0][:3])]
+    missing = list(range(len(items)))
+    together = items_stats(items, counts, missing)
+    for it, c, m, got in zip(items, counts, missing, together, strict=True):
+        one = item_stats(it, c, m)
+        assert (got.n, got.median) == (one.n, one.median)
+        for name in ("mean", "sd", "pct_agree", "se_mean"):
+            a, b = getattr(got, name), getattr(one, name)
+            assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-12)
