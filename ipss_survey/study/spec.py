@@ -235,6 +235,14 @@ ANALYSIS_KEYS: tuple[Key, ...] = (
         sets="coders",
     ),
     Key(
+        "rwg_cutoff",
+        "number",
+        "rwg below which a panel's item is flagged as disagreed (default 0.70).",
+        option="--rwg-cutoff",
+        sets="rwg_cutoff",
+        bounds={"exclusiveMinimum": 0, "maximum": 1},
+    ),
+    Key(
         "format",
         "formats",
         "Outputs to write: json, csv, xlsx, html, md, png, svg, or all (default all); "

@@ -161,7 +161,18 @@ def _long_options(command: str) -> set[str]:
 
 
 def test_study_keys_are_analyze_and_compare_options():
-    assert key_names(ANALYSIS_KEYS) - {"name"} == _long_options("analyze")
+    """Every option of analyze and compare is a key, and every key an option (or an Options
+    field the command line does not offer yet); every Options field has its key."""
+    from dataclasses import fields
+
+    from ipss_survey.pipeline import Options
+
+    analysis = key_names(ANALYSIS_KEYS) - {"name"}
+    cli = _long_options("analyze")
+    assert cli <= analysis, "analyze options a study file cannot say"
+    only_options = {k.name for k in ANALYSIS_KEYS if k.name in analysis - cli}
+    assert all(k.sets for k in ANALYSIS_KEYS if k.name in only_options), only_options
+    assert {f.name for f in fields(Options)} == {k.sets for k in ANALYSIS_KEYS if k.sets}
     assert key_names(COMPARISON_KEYS) - {"name"} == _long_options("compare")
     assert key_names(DEFAULT_KEYS) == key_names(ANALYSIS_KEYS) - {"name", "data", "out"}
 
@@ -202,6 +213,7 @@ defaults:
   cluster: c
   lonely_psu: adjust
   coders: OPEN=c1,c2
+  rwg_cutoff: 0.8
   format: json,md
   title: A title
   fail_under: 75
@@ -229,6 +241,7 @@ analyses:
     cluster: c2
     lonely_psu: remove
     coders: [OPEN=c1,c2]
+    rwg_cutoff: 1
     format: [json, csv]
     title: Another
     fail_under: Transformed
