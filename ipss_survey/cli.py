@@ -881,6 +881,137 @@ def compare(
     _run(work, debug)
 
 
+@app.command("run")
+def run_study_command(
+    study: Annotated[
+        Path,
+        typer.Argument(
+            help="Study file (YAML): analyses and wave comparisons, each with analyze's or "
+            "compare's options (docs/study-format.md).",
+            show_default=False,
+        ),
+    ],
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            metavar="NAME",
+            help="Run only the analyses or comparisons of these names (repeat, or "
+            "comma-separated).",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, help="Runs at once, each in its own process."),
+    ] = 1,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="The study's output folder. Default: the study's 'out', else "
+            "reports/<study file name>.",
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Check the study file and every instrument and data file it names, without "
+            "analysing.",
+        ),
+    ] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Run a study: every analysis and comparison of a study file, each into its own folder,
+    and an index of them (index.html, summary.md, study.json).
+
+    Exit code: 0 when every run ran and every fail_under held, 1 when a gate failed, 2 when
+    an input or the study file is bad, 3 on an internal error (the most severe one); a
+    failing run does not stop the others.
+
+    Example: ipss-survey run configs/study-example.yaml --jobs 2
+    """
+
+    def work() -> None:
+        from ipss_survey.study import StudyError, load_study
+        from ipss_survey.study.check import check_study
+        from ipss_survey.study.run import Outcome, run_study, study_output
+
+        try:
+            spec = load_study(study)
+        except StudyError as exc:
+            for line in exc.lines():
+                print(f"error: {line}", file=sys.stderr)
+            raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
+        if check:
+            problems = check_study(spec)
+            for p in problems:
+                print(f"error: {one_line(f'{spec.source}: {p}')}", file=sys.stderr)
+            if problems:
+                raise typer.Exit(int(ExitCode.BAD_INPUT))
+            n_a, n_c = len(spec.analyses), len(spec.comparisons)
+            print(
+                f"{spec.source}: OK: {n_a} {'analysis' if n_a == 1 else 'analyses'}, {n_c} "
+                f"{'comparison' if n_c == 1 else 'comparisons'}; every instrument and data "
+                "file found"
+            )
+            return
+        folder = study_output(spec, out)
+        spec.select(only)  # an unknown name fails before anything runs
+
+        def said(o: Outcome) -> None:
+            for note in o.notes:
+                print(f"note: {o.name}: {one_line(note)}", file=sys.stderr)
+            if o.exit_code == ExitCode.OK:
+                gate = f"; {o.message}" if o.message else ""
+                print(f"{o.name}: ok: {len(o.outputs)} files in {folder / o.out}/{gate}")
+            elif o.exit_code == ExitCode.BELOW_TARGET:
+                print(f"{o.name}: below target: {o.message}", file=sys.stderr)
+            else:
+                if debug and o.traceback:
+                    print(o.traceback, file=sys.stderr)
+                lines = [f"{spec.source}: {p}" for p in o.problems] or [o.message or ""]
+                if o.exit_code == ExitCode.INTERNAL_ERROR and not debug:
+                    lines[-1] += " (rerun with --debug for the traceback and report it)"
+                for line in lines:
+                    print(f"error: {o.name}: {one_line(line)}", file=sys.stderr)
+
+        done = run_study(spec, folder, only, jobs, on_done=said)
+        failed = [o.name for o in done.outcomes if o.exit_code == ExitCode.BELOW_TARGET]
+        bad = [o.name for o in done.outcomes if o.exit_code >= ExitCode.BAD_INPUT]
+        print(f"Index: {folder / 'index.html'} ({len(done.outcomes)} runs)")
+        if failed:
+            print(f"gate failed: {', '.join(failed)}", file=sys.stderr)
+        if bad:
+            print(f"failed: {', '.join(bad)}", file=sys.stderr)
+        if done.exit_code:
+            raise typer.Exit(done.exit_code)
+
+    _run(work, debug)
+
+
+@app.command("schema")
+def schema_command(
+    kind: Annotated[
+        str, typer.Argument(help="Which format: instrument or study.", show_default=False)
+    ],
+    debug: DebugOpt = False,
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of the instrument or the study file format, for
+    editors that check YAML as it is typed (the YAML language server).
+
+    Example: ipss-survey schema study > study.schema.json
+    """
+
+    def work() -> None:
+        from ipss_survey.study.schema import schema_text
+
+        sys.stdout.write(schema_text(kind))
+
+    _run(work, debug)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
     {"ipss_survey.results", "ipss_survey.results_v1", "ipss_survey.comparison"},
     {"ipss_survey.pipeline"},
     {"ipss_survey.report"},
+    {"ipss_survey.study"},
     {"ipss_survey.cli"},
     {"ipss_survey.__main__"},
 ]
