@@ -53,12 +53,16 @@ def chunk(
     return frame
 
 
-def generate(n: int, out: Path, seed: int = 2026, sav: bool = False) -> list[Path]:
-    """Write ``dtcaf-<n>.csv`` (and ``.sav``) into ``out``; return the paths."""
+def generate(
+    n: int, out: Path, seed: int = 2026, sav: bool = False, stem: str | None = None
+) -> list[Path]:
+    """Write ``<stem>.csv`` (and ``.sav``) into ``out``, ``stem`` by default ``dtcaf-<n>``;
+    return the paths. Another seed gives another wave of the same respondents (same ids)."""
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     group_effect = rng.normal(0, 0.35, size=N_GROUPS)
-    csv_path = out / f"dtcaf-{n}.csv"
+    stem = stem or f"dtcaf-{n}"
+    csv_path = out / f"{stem}.csv"
     frames = []
     with csv_path.open("w", encoding="utf-8", newline="") as fh:
         for start in range(0, n, CHUNK):
@@ -73,7 +77,7 @@ def generate(n: int, out: Path, seed: int = 2026, sav: bool = False) -> list[Pat
         whole = pd.concat(frames, ignore_index=True)
         items = item_codes()
         whole[items] = whole[items].astype("float64")
-        sav_path = out / f"dtcaf-{n}.sav"
+        sav_path = out / f"{stem}.sav"
         pyreadstat.write_sav(whole, sav_path)
         paths.append(sav_path)
     return paths

@@ -268,6 +268,16 @@ MinGroupSizeOpt = Annotated[
         rich_help_panel=ANALYSIS,
     ),
 ]
+RwgCutoffOpt = Annotated[
+    float,
+    typer.Option(
+        "--rwg-cutoff",
+        metavar="RWG",
+        help="A panel's items with rwg below this are flagged in panel_disagreement.csv and "
+        "panels.html (needs --group).",
+        rich_help_panel=ANALYSIS,
+    ),
+]
 StrictOpt = Annotated[
     bool,
     typer.Option(
@@ -397,6 +407,7 @@ def analyze(
     p_adjust: PAdjustOpt = "holm",
     min_answered: MinAnsweredOpt = 0.5,
     min_group_size: MinGroupSizeOpt = 5,
+    rwg_cutoff: RwgCutoffOpt = 0.70,
     strict: StrictOpt = False,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
@@ -453,6 +464,7 @@ def analyze(
             cluster=cluster,
             lonely_psu=lonely_psu,
             coders=tuple(coders or ()),
+            rwg_cutoff=rwg_cutoff,
         )
         inputs = run_inputs(data, instrument, given)
         for note in inputs.notes:
@@ -798,6 +810,7 @@ def compare(
     files: Annotated[
         list[Path] | None,
         typer.Argument(
+            metavar="FILE...",
             help="Two or more data files (baseline first), or results.json files for a "
             "descriptive comparison. Without them, the instrument's bundled waves.",
             show_default=False,
@@ -808,23 +821,44 @@ def compare(
         typer.Option(
             "--instrument",
             "-i",
+            metavar="ID|FILE",
             help="Instrument for every wave, or one per wave in order. Default: dtcaf.",
+            rich_help_panel=INPUT,
         ),
     ] = None,
     id_column: IdOpt = None,
     group: GroupOpt = None,
     labels: Annotated[
-        str | None, typer.Option(help='Wave labels, comma-separated, e.g. "2024,2026".')
+        str | None,
+        typer.Option(
+            metavar="LABELS",
+            help='Wave labels, comma-separated, e.g. "2024,2026".',
+            rich_help_panel=INPUT,
+        ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Output folder. Default: reports/compare.")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FOLDER",
+            help="Output folder. Default: reports/compare.",
+            rich_help_panel=OUTPUT,
+        ),
     ] = None,
     threshold: ThresholdOpt = 50.0,
     p_adjust: PAdjustOpt = "holm",
     min_answered: MinAnsweredOpt = 0.5,
     where: WhereOpt = None,
     formats: Annotated[
-        str, typer.Option("--format", "-f", help="Outputs: json,csv,html,png,svg, or all.")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMATS",
+            help="Outputs, comma-separated: json,csv,html,png,svg, or all.",
+            rich_help_panel=OUTPUT,
+        ),
     ] = "all",
     title: TitleOpt = None,
     debug: DebugOpt = False,
@@ -843,8 +877,11 @@ def compare(
         from ipss_survey.pipeline.compare import compare as run_compare
         from ipss_survey.pipeline.compare import load_waves
         from ipss_survey.report.compare import parse_compare_formats, write_comparison
+        from ipss_survey.report.write import check_out_folder
 
         chosen = parse_compare_formats(formats)
+        if out is not None:
+            check_out_folder(out)  # a bad --out fails before the waves are read
         instruments = [resolve_instrument(i) for i in (instrument or ["dtcaf"])]
         opts = Options(
             group=group,

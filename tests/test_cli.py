@@ -46,6 +46,8 @@ def test_analyze_writes_results_and_tables(tmp_path, mini_csv):
         "group_pairwise.csv",
         "group_tests.csv",
         "items.csv",
+        "panel_disagreement.csv",
+        "panels.html",
         "reliability.csv",
         "reliability_items.csv",
         "report.html",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from ipss_survey.errors import LINE_LIMIT, QUOTE_LIMIT, one_line
 
 
@@ -41,8 +39,8 @@ def test_short_messages_are_unchanged():
     assert one_line(text) == text
 
 
-def test_many_unclosed_quotes_take_linear_time():
+def test_many_unclosed_quotes_give_one_short_line():
+    """150,000 characters of unclosed quotes (a regex with backtracking would never end)."""
     text = " 'a" * 50_000
-    start = time.perf_counter()
-    one_line(text)
-    assert time.perf_counter() - start < 1.0
+    line = one_line(text)
+    assert "\n" not in line and len(line) < 1_000

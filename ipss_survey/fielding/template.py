@@ -312,11 +312,11 @@ def read_template_metadata(path: str | Path) -> dict[str, Any] | None:
         When the sheet is there but damaged, or names a built-in instrument this version of
         the package does not have.
     """
-    import openpyxl
-
     p = Path(path)
     if p.suffix.lower() not in {".xlsx", ".xlsm"} or not p.is_file():
         return None
+    import openpyxl
+
     try:
         if not zipfile.is_zipfile(p):
             return None

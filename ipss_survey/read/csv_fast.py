@@ -299,6 +299,9 @@ class _CodeTable:
         return col.finish()
 
 
+_SMALL_BLOCK = 4096  # rows of a block whose texts are looked up in Python
+
+
 class _ColumnCodes:
     """One column's categories, learnt block by block: each distinct text kept once.
 
@@ -347,12 +350,16 @@ class _ColumnCodes:
 
         Longer texts are looked up among those seen before (pyarrow's ``index_in``, so a
         column of labels costs no Python per cell); texts not seen before become categories
-        in order of first appearance.
+        in order of first appearance. A small block (a survey of a few hundred rows is one)
+        is looked up in Python instead, which spares loading pyarrow's compute functions.
         """
+        looked = np.flatnonzero(got == -2)  # longer texts
+        if len(arr) <= _SMALL_BLOCK:
+            self._learn_small(arr, key, got, looked)
+            return
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        looked = np.flatnonzero(got == -2)  # longer texts
         if looked.size and self.index:
             if self.known is None:
                 known = pa.array(list(self.index), type=pa.string())
@@ -379,6 +386,48 @@ class _ColumnCodes:
             words = enc.dictionary.to_pylist()
             _, first = np.unique(idx, return_index=True)
             new.extend((int(texts[first[w]]), word, None) for w, word in enumerate(words))
+        self._record(new)
+        if fresh.size:
+            got[fresh] = self.lut.take(key[fresh])
+        if texts.size:
+            got[texts] = np.array([self.index[w] for w in words], dtype=np.int32)[idx]
+
+    def _learn_small(self, arr: Any, key: np.ndarray, got: np.ndarray, looked: np.ndarray) -> None:
+        """``_learn`` for a small block, with the cells' text as Python strings."""
+        cells: list[str] | None = None
+        if looked.size and self.index:
+            cells = arr.to_pylist()
+            got[looked] = [self.index.get(cells[i], -1) for i in looked.tolist()]
+        unseen = np.flatnonzero(got < 0)
+        if not unseen.size:
+            return
+        new: list[tuple[int, str, int | None]] = []  # (first row, text, key or None)
+        seen: set[int | str] = set()
+        texts: list[int] = []
+        for row in unseen.tolist():
+            k = int(key[row])
+            if k >= 384:  # a text, not an empty or one-character cell
+                if cells is None:
+                    cells = arr.to_pylist()
+                texts.append(row)
+                if cells[row] not in seen:
+                    seen.add(cells[row])
+                    new.append((row, cells[row], None))
+                continue
+            k = 0 if k < 256 else k  # an empty cell, whatever byte follows it
+            if k not in seen:
+                seen.add(k)
+                new.append((row, "" if k < 256 else chr(k - 256), k))
+        self._record(new)
+        fresh = np.setdiff1d(unseen, np.asarray(texts, dtype=unseen.dtype), assume_unique=True)
+        if fresh.size:
+            got[fresh] = self.lut.take(key[fresh])
+        if texts and cells is not None:
+            got[texts] = [self.index[cells[i]] for i in texts]
+
+    def _record(self, new: list[tuple[int, str, int | None]]) -> None:
+        """Number new categories in order of first appearance: (first row, text, key or None
+        for a text looked up by value)."""
         for _, text, k in sorted(new, key=lambda t: t[0]):
             self.values.append(text)
             if k is None:
@@ -388,10 +437,6 @@ class _ColumnCodes:
                 self.lut[:256] = len(self.values) - 1
             else:
                 self.lut[k] = len(self.values) - 1
-        if fresh.size:
-            got[fresh] = self.lut.take(key[fresh])
-        if texts.size:
-            got[texts] = np.array([self.index[w] for w in words], dtype=np.int32)[idx]
 
     def keep_text(self) -> None:
         """Turn the codes so far back into text: this column is encoded once, at the end."""

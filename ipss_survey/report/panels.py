@@ -9,12 +9,12 @@ Everything comes from Results (``agreement`` and the groups' item counts).
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from dataclasses import dataclass
 
-from ipss_survey.report.format import fmt_num, safe_cell
+from ipss_survey.report.csv_tables import csv_text
+from ipss_survey.report.format import fmt_num
+from ipss_survey.report.tables import Column, Table
 from ipss_survey.results import Results
 
 DEFAULT_CUTOFF = 0.70
@@ -78,24 +78,35 @@ def disagreement_rows(results: Results) -> list[PanelRow]:
     return out
 
 
-def disagreement_csv(results: Results) -> bytes:
-    """``panel_disagreement.csv``: one row per group and item, in worksheet order."""
+def panel_table(results: Results) -> Table:
+    """The worksheet as a table: one row per group and item, in worksheet order, with the
+    group's counts of each answer code (``panel_disagreement.csv``, the workbook's "Panels")."""
     rows = disagreement_rows(results)
     codes = sorted({c for r in rows for c in r.counts}, key=lambda c: (len(c), c))
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(
-        ["group", "rank", "code", "text", "rwg", "n", "flagged"] + [f"count_{c}" for c in codes]
-    )
+    columns = [
+        Column("group", "Group"),
+        Column("rank", "Rank", "int"),
+        Column("code", "Item"),
+        Column("text", "Statement", "wrap"),
+        Column("rwg", "rwg", "num"),
+        Column("n", "n", "int"),
+        Column("flagged", f"Under {fmt_num(cutoff(results))}", "bool"),
+        *(Column(f"count_{c}", f"Answered {c}", "int") for c in codes),
+    ]
+    body = []
     rank = 0
     previous = None
     for r in rows:
         rank = rank + 1 if r.group == previous else 1
         previous = r.group
-        rwg = "" if r.rwg is None else r.rwg
-        fixed = [safe_cell(r.group), rank, r.code, safe_cell(r.text), rwg, r.n, r.flagged]
-        writer.writerow(fixed + [r.counts.get(c, 0) for c in codes])
-    return buf.getvalue().encode("utf-8")
+        fixed = [r.group, rank, r.code, r.text, r.rwg, r.n, r.flagged]
+        body.append(fixed + [r.counts.get(c, 0) for c in codes])
+    return Table("panel_disagreement", "Panels", columns, body)
+
+
+def disagreement_csv(results: Results) -> bytes:
+    """``panel_disagreement.csv``: ``panel_table`` as CSV."""
+    return csv_text(panel_table(results)).encode("utf-8")
 
 
 _CSS = """

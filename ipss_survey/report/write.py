@@ -31,6 +31,7 @@ from ipss_survey.report.charts.plans import ChartImage
 from ipss_survey.report.csv_tables import csv_text
 from ipss_survey.report.html import html_report
 from ipss_survey.report.markdown import markdown_summary
+from ipss_survey.report.panels import disagreement_csv, panels_html
 from ipss_survey.report.tables import build_tables
 from ipss_survey.report.xlsx import xlsx_bytes
 from ipss_survey.results import Results
@@ -138,6 +139,8 @@ def write_reports(
     if "html" in chosen:
         page = html_report(results, title=title, charts=images)
         documents[out / "report.html"] = page.encode("utf-8")
+        if results.agreement:
+            documents[out / "panels.html"] = panels_html(results, title=title).encode("utf-8")
     if "md" in chosen:
         documents[out / "summary.md"] = markdown_summary(results, title=title).encode("utf-8")
     everything = {**data_files, **chart_files, **documents}
@@ -311,4 +314,6 @@ def _data_files(results: Results, chosen: Sequence[str], out: Path) -> dict[Path
     if "csv" in chosen:
         for table in build_tables(results):
             texts[out / f"{table.name}.csv"] = csv_text(table).encode("utf-8")
+        if results.agreement:
+            texts[out / "panel_disagreement.csv"] = disagreement_csv(results)
     return texts

@@ -11,6 +11,9 @@ Choices a reader should know (also written on the "Run info" sheet):
 - Open-ended answers: "Themes" (themes.csv, with the theme charts) and "Answers" (every coded
   answer: open_answers.csv's columns, then one column per theme holding 1 where the answer
   was coded to it, for checking and recoding by hand); classifications: "Classes".
+- Panels (with a grouping): "Panels", each group's items from the least agreed (lowest rwg)
+  with the group's answer counts and the items under the rwg cut-off marked (as
+  panel_disagreement.csv).
 - Percentages and their intervals are stored as 0-100 numbers, exactly as results.json holds
   them, under headers ending in "%" and shown with one decimal. No number is rounded in the
   cell: rounding is only the display format.
@@ -28,6 +31,7 @@ from ipss_survey.report.charts.plans import ChartImage
 from ipss_survey.report.charts.style import DPI
 from ipss_survey.report.format import fmt_pct, fmt_range
 from ipss_survey.report.methods import design_text
+from ipss_survey.report.panels import panel_table
 from ipss_survey.report.spreadsheetml import Sheet, SheetImage, workbook_bytes
 from ipss_survey.report.tables import (
     Column,
@@ -177,6 +181,8 @@ def workbook_sheets(
             sheets.append(Sheet(table.sheet, table, images=_images(themes)))
             continue
         sheets.append(table)
+    if results.agreement:
+        sheets.append(panel_table(results))
     return sheets
 
 

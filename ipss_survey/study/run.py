@@ -202,7 +202,14 @@ def _analysis(
     results = analyze(spec.data, inputs.instrument, inputs.options)
     outcome.inputs[0]["sha256"] = results.data.sha256
     outcome.notes += [w.message for w in results.data.warnings if w.code in READING]
-    written = write_reports(results, folder, spec.formats, title=spec.title, processes=processes)
+    written = write_reports(
+        results,
+        folder,
+        spec.formats,
+        title=spec.title,
+        processes=processes,
+        source=Path(spec.data).resolve(),
+    )
     outcome.outputs = [_rel(p, study_out) for p in written]
     outcome.report = _main_page(outcome.outputs, ("report.html", "summary.md", "results.json"))
     outcome.headline = analysis_headline(results)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -345,7 +345,7 @@ def test_yaml_alias_bomb_fails_fast():
     for i in range(1, 10):
         levels.append(f"&a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]")
     as_keys = "\n".join(f"a{i}: {level}" for i, level in enumerate(levels))
-    started = time.perf_counter()
+    tracemalloc.start()
     with pytest.raises(InstrumentError, match="unknown key 'a0'"):
         parse_codebook(as_keys + "\nid: x\nthemes: *a9\n", "bomb.yaml")
     as_patterns = "id: x\nthemes:\n  - {id: a, name: A, patterns: [" + ", ".join(levels) + "]}\n"
@@ -353,4 +353,6 @@ def test_yaml_alias_bomb_fails_fast():
         InstrumentError, match=r"patterns\[0\]: a pattern must be text, found a list"
     ):
         parse_codebook(as_patterns, "bomb.yaml")
-    assert time.perf_counter() - started < 5
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    assert peak < 64, f"peak {peak:.0f} MB: the aliases were expanded"

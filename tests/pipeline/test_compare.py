@@ -122,3 +122,25 @@ def test_compare_command_writes_every_output(tmp_path):
     assert "2024" in html and "data:image/png;base64," in html
     r = CliRunner().invoke(app, ["compare", "--format", "pdf", "--out", str(out)])
     assert r.exit_code == ExitCode.BAD_INPUT and "pdf" in r.output
+
+
+def test_a_bad_out_folder_fails_before_the_waves_are_read(tmp_path, monkeypatch):
+    import ipss_survey.pipeline.compare as module
+
+    def never(*args, **kwargs):
+        raise AssertionError("the waves were read")
+
+    monkeypatch.setattr(module, "load_waves", never)
+    taken = tmp_path / "survey.csv"
+    taken.write_text("a,b\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["compare", "--out", str(taken)])
+    assert r.exit_code == ExitCode.BAD_INPUT
+    assert f"--out {taken}: is a file, not a folder" in r.output
+
+
+def test_compare_help_names_its_placeholders():
+    r = CliRunner().invoke(app, ["compare", "--help"], env={"COLUMNS": "120"})
+    assert r.exit_code == 0
+    assert "<str>" not in r.output  # typer shows an argument's type (<path>) beside its name
+    for shown in ("FILE...", "ID|FILE", "LABELS", "FOLDER", "FORMATS"):
+        assert shown in r.output

@@ -218,9 +218,16 @@ def test_header_row_reads_the_same_both_ways(tmp_path: Path, header_row: int) ->
     assert not fast.fast  # a quote above the header: pandas decides how the title is skipped
 
 
-def test_many_blocks_and_chunks_read_the_same_both_ways(tmp_path: Path) -> None:
+@pytest.mark.parametrize("small_block", [0, 1_000_000], ids=["pyarrow-lookup", "python-lookup"])
+def test_many_blocks_and_chunks_read_the_same_both_ways(
+    tmp_path: Path, monkeypatch, small_block: int
+) -> None:
     """Small blocks (many batches), small chunks (categories), a column of more than 127
-    and one of more than raw_after distinct values, blank and repeated header rows."""
+    and one of more than raw_after distinct values, blank and repeated header rows; texts
+    looked up by pyarrow's compute functions and, in blocks as small as a survey's, in Python."""
+    import ipss_survey.read.csv_fast as fast_reader
+
+    monkeypatch.setattr(fast_reader, "_SMALL_BLOCK", small_block)
     small = ReadSettings(fast_block_bytes=2048, chunk_cells=900, raw_after=300)
     lines = [HEADER + ",many,text"]
     for i, row in enumerate(rows(3000), start=1):

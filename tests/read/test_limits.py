@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -47,17 +46,14 @@ class CountingReads:
         return ReadSettings(limits=limits or Limits(), opener=self.opener)
 
 
-def bounded(fn, seconds: float = 5.0, megabytes: float = 64.0):
-    """Run fn; assert it took less than ``seconds`` and allocated less than ``megabytes``."""
+def bounded(fn, megabytes: float = 64.0):
+    """Run fn; assert it allocated less than ``megabytes`` (time is for the benchmarks)."""
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         return fn()
     finally:
-        elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-        assert elapsed < seconds, f"took {elapsed:.1f} s"
         assert peak < megabytes, f"peak {peak:.0f} MB"
 
 
@@ -72,10 +68,8 @@ def test_ten_thousand_columns_are_handled_quickly(tmp_path):
         )
     path = tmp_path / "wide.csv"
     path.write_text("\n".join(rows) + "\n")
-    started = time.perf_counter()
     r = analyze(path, "-i", MINI, "--out", tmp_path / "out")
     assert r.exit_code == 0, r.output
-    assert time.perf_counter() - started < 20
 
 
 def test_too_many_columns_are_refused_before_parsing(tmp_path):
@@ -131,7 +125,7 @@ def test_zip_bomb_is_refused_from_the_directory(tmp_path):
     assert path.stat().st_size < 100_000
     counter = CountingReads()
     with pytest.raises(DataError, match=r"compressed 1\d\d\d:1 \(limit 200:1\), as zip bombs are"):
-        bounded(lambda: read_table(path, settings=counter.settings()), seconds=2, megabytes=8)
+        bounded(lambda: read_table(path, settings=counter.settings()), megabytes=8)
     assert counter.total <= 64 * 1024
 
 
@@ -144,7 +138,7 @@ def test_unpacked_size_limit(tmp_path):
     )
     path = _zip_xlsx(tmp_path / "large.xlsx", rows, level=1)
     with pytest.raises(DataError, match=r"would unpack to .* MB, more than the 1.0 MB limit"):
-        bounded(lambda: read_table(path, settings=settings), seconds=2, megabytes=8)
+        bounded(lambda: read_table(path, settings=settings), megabytes=8)
 
 
 def test_forged_sheet_dimension_does_not_pad_to_a_huge_grid(tmp_path):
@@ -168,7 +162,7 @@ def test_forged_sheet_dimension_does_not_pad_to_a_huge_grid(tmp_path):
                 data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', data)
                 assert b"XFD1048576" in data
             zf.writestr(info, data)
-    table = bounded(lambda: read_table(forged), seconds=5, megabytes=32)
+    table = bounded(lambda: read_table(forged), megabytes=32)
     assert table.frame.shape == (1, 9)
 
 
