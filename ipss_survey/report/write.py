@@ -37,7 +37,7 @@ from ipss_survey.report.xlsx import xlsx_bytes
 from ipss_survey.results import Results
 
 FORMATS = ("json", "csv", "xlsx", "html", "md", "png", "svg")
-CHART_FORMATS = ("png", "svg", "html")  # formats that need charts drawn
+CHART_FORMATS = ("png", "svg", "html", "xlsx")  # formats that need charts drawn
 MANIFEST = ".ipss-survey-manifest.json"
 REPORTS = Path("reports")
 
@@ -61,6 +61,12 @@ def parse_formats(spec: str | Iterable[str] | None) -> tuple[str, ...]:
 
 def needs_charts(formats: Sequence[str]) -> bool:
     return any(f in formats for f in CHART_FORMATS)
+
+
+def _embeds_png(formats: Sequence[str]) -> bool:
+    """Whether a chosen document holds the charts as PNG images (the HTML report, the
+    workbook)."""
+    return "html" in formats or "xlsx" in formats
 
 
 def write_reports(
@@ -116,14 +122,13 @@ def write_reports(
     chart_files: dict[Path, bytes] = {}
     documents: dict[Path, bytes] = {}
     images: list[ChartImage] = []
-    kinds = [f for f in ("png", "svg") if f in chosen or (f == "png" and "html" in chosen)]
+    # PNGs for the HTML report and the workbook too, drawn once and shared by all three
+    kinds = [f for f in ("png", "svg") if f in chosen or (f == "png" and _embeds_png(chosen))]
     job = None
     try:
         if kinds:
             job = ChartJob(results, kinds, processes, helpers)  # a helper starts drawing now
         data_files = _data_files(results, chosen, out)
-        if "xlsx" in chosen:
-            documents[out / "report.xlsx"] = xlsx_bytes(results, title=title)
         if job is not None:
             for plan, drawn in job.finish():
                 if "png" in drawn:
@@ -136,6 +141,8 @@ def write_reports(
     finally:
         if job is not None:
             job.close()
+    if "xlsx" in chosen:
+        documents[out / "report.xlsx"] = xlsx_bytes(results, title=title, charts=images)
     if "html" in chosen:
         page = html_report(results, title=title, charts=images)
         documents[out / "report.html"] = page.encode("utf-8")

@@ -68,6 +68,7 @@ TABLE_SHEETS = [
     "Group pairwise",
     "Excluded rows",
     "Warnings",
+    "Panels",
 ]
 
 
@@ -213,7 +214,7 @@ def test_the_package_is_well_formed_spreadsheetml(dtcaf, dtcaf_charts):
     defined = book.findall("m:definedNames/m:definedName", ns)
     filters = [d for d in defined if d.get("name") == "_xlnm._FilterDatabase"]
     titles = [d for d in defined if d.get("name") == "_xlnm.Print_Titles"]
-    assert len(sheets) == 15 and len(filters) == len(titles) == 14  # every sheet but Charts
+    assert len(sheets) == 16 and len(filters) == len(titles) == 15  # every sheet but Charts
     items = next(d for d in filters if d.text.startswith("'Items'"))
     assert items.text == "'Items'!$A$1:$Y$95"
     summary = next(d for d in titles if d.text.startswith("'Summary'"))
@@ -429,3 +430,21 @@ def test_weighted_figures_say_so(weighted_mini):
     facts = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, 12)}
     assert facts["Headline"].startswith("Weighted acceptance by dimension")
     assert "weights 'w'" in facts["Survey design"]
+
+
+def test_written_with_the_charts_the_run_drew_once(dtcaf, tmp_path, monkeypatch):
+    """write_reports hands the workbook the PNGs it drew for the HTML report (drawing them
+    again for the workbook doubled a full run's time); a workbook alone still has them."""
+    import ipss_survey.report.xlsx as xlsx_module
+    from ipss_survey.report.write import write_reports
+
+    def again(*args, **kwargs):
+        raise AssertionError("the workbook drew the charts again")
+
+    monkeypatch.setattr(xlsx_module, "render_charts", again)
+    for formats in ("xlsx,html", "xlsx"):
+        out = tmp_path / formats.replace(",", "-")
+        write_reports(dtcaf, out, formats, processes=1)
+        book = load_workbook(out / "report.xlsx")
+        assert sum(len(ws._images) for ws in book.worksheets) >= 10, formats
+        assert not (out / "charts").exists() or formats != "xlsx"
