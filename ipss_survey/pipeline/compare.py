@@ -228,11 +228,8 @@ def _pairs(a: Wave, b: Wave) -> tuple[np.ndarray, np.ndarray] | None:
     ids_a, ids_b = a.analysis.coded.ids, b.analysis.coded.ids
     if not any(i is not None for i in ids_a) or not any(i is not None for i in ids_b):
         return None
-    to_text = np.vectorize(lambda v: "" if v is None else str(v), otypes=[object])
     try:
-        ra, rb = match_pairs(
-            to_text(np.array(ids_a, dtype=object)), to_text(np.array(ids_b, dtype=object))
-        )
+        ra, rb = match_pairs(np.array(ids_a, dtype=object), np.array(ids_b, dtype=object))
     except ValueError as exc:  # an id twice within a wave: coding already refuses it
         raise DataError(f"respondent ids: {exc}") from None
     return (ra, rb) if ra.size else None
@@ -243,9 +240,10 @@ def _agrees(wave: Wave, code: str) -> np.ndarray:
     assert wave.analysis is not None and wave.instrument is not None
     coded = wave.analysis.coded
     j = coded.item_codes.index(code)
-    x = coded.codes[:, j]
-    agree = np.isin(x, np.array(wave.instrument.item(code).scale.agree, dtype=np.int8))
-    return np.where(x == MISSING, np.nan, agree.astype(float))
+    lut = np.zeros(256)  # by the code's byte: 1 agree, 0 not, NaN missing
+    lut[np.array(wave.instrument.item(code).scale.agree, dtype=np.int8).view(np.uint8)] = 1.0
+    lut[np.array([MISSING], dtype=np.int8).view(np.uint8)] = np.nan
+    return lut[coded.codes[:, j].view(np.uint8)]
 
 
 def compare(waves: list[Wave], opts: Options, id_column: str | None = None) -> Comparison:

@@ -111,6 +111,9 @@ def _pow_di(x: float, n: np.ndarray) -> np.ndarray:
     return result
 
 
+_DISTINCT_FIRST = 10_000  # above this many values, signif rounds the distinct ones
+
+
 def signif(x: Any, digits: int = DIGITS_RANK) -> np.ndarray:
     """Round to ``digits`` significant digits, as R's signif(x, digits) (its C fprec).
 
@@ -126,6 +129,15 @@ def signif(x: Any, digits: int = DIGITS_RANK) -> np.ndarray:
     R Core Team, ``src/nmath/fprec.c`` (R 4.2).
     """
     values = np.asarray(x, dtype=float)
+    if values.size > _DISTINCT_FIRST:  # differences of mean scores repeat: round each once
+        distinct, where = np.unique(values, return_inverse=True)
+        if distinct.size < values.size // 2:
+            return _signif_each(distinct, digits)[where.reshape(values.shape)]
+    return _signif_each(values, digits)
+
+
+def _signif_each(values: np.ndarray, digits: int) -> np.ndarray:
+    """``signif`` value by value (vectorised)."""
     out = values.copy()
     dig = int(np.floor(digits + 0.5))
     if dig > 22:  # R's MAX_DIGITS
@@ -149,8 +161,15 @@ def signif(x: Any, digits: int = DIGITS_RANK) -> np.ndarray:
     return out
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float | np.floating) and np.isnan(value))
+def _object_text(values: np.ndarray) -> np.ndarray:
+    """Ids held as Python objects, as stripped text; missing ones (None, NaN) as ""."""
+    import pandas as pd
+
+    if not values.size:
+        return np.zeros(0, dtype=str)
+    ids = pd.Series(values, dtype=object)
+    ids = ids.where(~ids.isna(), "")
+    return ids.astype(str).str.strip().to_numpy(dtype=str)
 
 
 def _id_text(values: np.ndarray) -> np.ndarray:
@@ -174,7 +193,7 @@ def match_pairs(baseline_ids: Any, followup_ids: Any) -> tuple[np.ndarray, np.nd
     for ids in (baseline_ids, followup_ids):
         values = np.asarray(ids)
         if values.dtype.kind == "O":
-            text = np.array(["" if _missing(v) else str(v).strip() for v in values.tolist()])
+            text = _object_text(values)
             keep = np.flatnonzero(text != "") if text.size else np.arange(0)
             values = text[keep]
         elif values.dtype.kind in "fc":

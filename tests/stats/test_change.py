@@ -184,6 +184,18 @@ def test_signif_is_rs_signif() -> None:
     assert signif(np.array([1234.5]), 4).tolist() == [1234.0]  # half to even, as nearbyint
 
 
+def test_signif_of_many_values_rounds_each_distinct_value_alike() -> None:
+    """Above 10,000 values the distinct ones are rounded once: the same doubles as one by one."""
+    rng = np.random.default_rng(3)
+    means = rng.integers(0, 41, size=(30_000, 2)) / np.array([8.0, 12.0])
+    x = (means[:, 0] - means[:, 1]).reshape(100, 300)  # a grid of mean-score differences
+    x[0, :5] = [np.nan, np.inf, -np.inf, 0.0, 1e-310]
+    one_by_one = np.array([signif(np.array([v]), 7)[0] for v in x.ravel()]).reshape(x.shape)
+    assert np.array_equal(signif(x, 7), one_by_one, equal_nan=True)
+    spread = rng.normal(0, 1e3, 20_000)  # nearly all distinct: rounded value by value
+    assert np.array_equal(signif(spread, 7), [signif(np.array([v]), 7)[0] for v in spread])
+
+
 def test_paired_hand_computed_exact_case() -> None:
     # d = 1, 2, 3.5, 4.25, -2.5: ranks 1, 2, 4, 5, 3 -> V = 12 of 15; subsets of 1..5 summing
     # to at least 12 are as many as those summing to at most 3: 5 of 32 -> p = 10/32.
