@@ -17,7 +17,6 @@ from pathlib import Path
 
 from ipss_survey.comparison import Change, Comparison, ConstructComparison, WaveFigures
 from ipss_survey.errors import SurveyError
-from ipss_survey.report.atomic import write_many
 from ipss_survey.report.charts.style import (
     BLUE,
     VERMILLION,
@@ -31,6 +30,7 @@ from ipss_survey.report.charts.style import (
     wrap,
 )
 from ipss_survey.report.format import fmt_num, fmt_p, fmt_pct, safe_cell
+from ipss_survey.report.write import write_with_manifest
 
 COMPARE_FORMATS = ("json", "csv", "html", "png", "svg")
 _WAVE_COLOURS = ("#999999", BLUE, VERMILLION, "#009E73", "#CC79A7", "#E69F00")
@@ -336,5 +336,6 @@ def write_comparison(
     out.mkdir(parents=True, exist_ok=True)
     if any(p.parent.name == "charts" for p in files):
         (out / "charts").mkdir(exist_ok=True)
-    write_many(files)
+    data = {p: v.encode("utf-8") if isinstance(v, str) else v for p, v in files.items()}
+    write_with_manifest(out, data, formats, None, "all")  # earlier outputs not rewritten go
     return list(files)

@@ -151,7 +151,7 @@ def write_reports(
     if "md" in chosen:
         documents[out / "summary.md"] = markdown_summary(results, title=title).encode("utf-8")
     everything = {**data_files, **chart_files, **documents}
-    _write_with_manifest(out, everything, chosen, source, replace)
+    write_with_manifest(out, everything, chosen, source, replace)
     return list(everything)
 
 
@@ -195,7 +195,7 @@ def _own_path(rel: str) -> bool:
 _FORMAT_OF_SUFFIX = {f".{f}": f for f in FORMATS}
 
 
-def _write_with_manifest(
+def write_with_manifest(
     out: Path,
     files: dict[Path, bytes],
     chosen: Sequence[str],
@@ -203,7 +203,8 @@ def _write_with_manifest(
     replace: str,
 ) -> None:
     """Write ``files`` and the manifest as one set, then remove what an earlier run wrote and
-    this one replaces with nothing."""
+    this one replaces with nothing (``replace`` as in ``write_reports``; ``compare`` uses it
+    too)."""
     old = read_manifest(out) or Manifest()
     written = {p.relative_to(out).as_posix(): digest(data) for p, data in files.items()}
     stale = {

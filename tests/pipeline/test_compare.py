@@ -107,6 +107,7 @@ def test_compare_command_writes_every_output(tmp_path):
     assert "paired by respondent id" in r.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        ".ipss-survey-manifest.json",
         "charts",
         "compare.html",
         "compare.json",
@@ -144,3 +145,15 @@ def test_compare_help_names_its_placeholders():
     assert "<str>" not in r.output  # typer shows an argument's type (<path>) beside its name
     for shown in ("FILE...", "ID|FILE", "LABELS", "FOLDER", "FORMATS"):
         assert shown in r.output
+
+
+def test_a_rerun_with_fewer_formats_removes_the_earlier_outputs(tmp_path):
+    out = tmp_path / "cmp"
+    assert CliRunner().invoke(app, ["compare", "--out", str(out)]).exit_code == ExitCode.OK
+    assert (out / "compare.html").exists() and (out / "charts").is_dir()
+    mine = out / "notes.txt"  # not written by the tool: kept
+    mine.write_text("mine", encoding="utf-8")
+    r = CliRunner().invoke(app, ["compare", "--format", "json", "--out", str(out)])
+    assert r.exit_code == ExitCode.OK, r.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [".ipss-survey-manifest.json", "compare.json", "notes.txt"]
