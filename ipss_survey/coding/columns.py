@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ipss_survey.errors import DataError, name_list
 from ipss_survey.instrument import normalise_column, normalise_label
 from ipss_survey.warnings import RunWarning, WarningCode
-from ipss_survey.yamltext import safe_load
+from ipss_survey.yamltext import YamlSyntaxError, safe_load
 
 if TYPE_CHECKING:
     from ipss_survey.read import RawTable
@@ -45,7 +45,6 @@ def load_column_map(path: str | Path) -> ColumnMap:
     ColumnMap
         The pairs in the file's order; ``source`` names the file.
     """
-    import yaml
 
     p = Path(path)
     try:
@@ -54,8 +53,8 @@ def load_column_map(path: str | Path) -> ColumnMap:
         raise DataError(f"{p}: no such column mapping file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{p}: cannot be read as UTF-8 text ({exc})") from None
-    except yaml.YAMLError as exc:
-        raise DataError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    except YamlSyntaxError as exc:
+        raise DataError(f"{p}: not valid YAML: {exc}") from None
     if isinstance(doc, dict) and set(doc) == {"columns"}:
         doc = doc["columns"]
     if not isinstance(doc, dict) or not doc:

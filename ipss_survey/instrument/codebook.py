@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ipss_survey.errors import InstrumentError
-from ipss_survey.yamltext import safe_load
+from ipss_survey.yamltext import YamlSyntaxError, safe_load
 
 _TOP_KEYS = {"id", "title", "source", "description", "themes"}
 _THEME_KEYS = {"id", "name", "description", "patterns"}
@@ -242,15 +242,10 @@ def _kind(value: Any) -> str:
 
 def parse_codebook(text: str, source: str) -> Codebook:
     """Parse codebook YAML text; ``source`` names it in error messages."""
-    import yaml
-
     try:
         doc = safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InstrumentError(source, "", f"not valid YAML: {where}{problem}") from None
+    except YamlSyntaxError as exc:
+        raise InstrumentError(source, "", f"not valid YAML: {exc}") from None
     if doc is None:
         raise InstrumentError(source, "", "the file is empty")
     return _Loader(source).load(doc)

@@ -33,7 +33,7 @@ from ipss_survey.instrument.model import (
     Question,
     Scale,
 )
-from ipss_survey.yamltext import safe_load
+from ipss_survey.yamltext import YamlSyntaxError, safe_load
 
 _TOP_KEYS = {
     "id",
@@ -819,15 +819,10 @@ def _kind(value: Any) -> str:
 
 def parse_instrument(text: str, source: str) -> Instrument:
     """Parse instrument YAML text; ``source`` names it in error messages."""
-    import yaml
-
     try:
         doc = safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InstrumentError(source, "", f"not valid YAML: {where}{problem}") from None
+    except YamlSyntaxError as exc:
+        raise InstrumentError(source, "", f"not valid YAML: {exc}") from None
     if doc is None:
         raise InstrumentError(source, "", "the file is empty")
     return _Loader(source).load(doc)

@@ -31,6 +31,7 @@ from ipss_survey.report.compare import COMPARE_FORMATS, parse_compare_formats
 from ipss_survey.report.write import FORMATS, parse_formats
 from ipss_survey.stats.design import LONELY_PSU_POLICIES
 from ipss_survey.stats.padjust import METHODS as P_ADJUST_METHODS
+from ipss_survey.yamltext import YamlSyntaxError, safe_load
 
 STUDY_FORMAT_VERSION = 1
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -852,15 +853,10 @@ def _ordered(given: dict[str, Any], keys: tuple[Key, ...]) -> dict[str, Any]:
 def parse_study(text: str, source: str, folder: Path, sha256: str = "") -> Study:
     """Parse study YAML text; ``source`` names it in messages, ``folder`` is what its paths
     are relative to. Raises ``StudyError`` with every problem found."""
-    import yaml
-
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise StudyError(source, [Problem("", f"not valid YAML: {where}{problem}")]) from None
+        doc = safe_load(text)
+    except YamlSyntaxError as exc:
+        raise StudyError(source, [Problem("", f"not valid YAML: {exc}")]) from None
     if doc is None:
         raise StudyError(source, [Problem("", "the file is empty")])
     reader = _Reader(source, folder)
