@@ -58,6 +58,38 @@ def _test(ch: Change, name: str) -> object:
     return None if ch.test is None else getattr(ch.test, name)
 
 
+def _wave_cells(cmp: Comparison, ch: Change, a: WaveFigures, b: WaveFigures) -> list[object]:
+    """from, to, n, mean and acceptance in both waves, and the changes: the columns a
+    construct's row and an item's row share."""
+    return [
+        cmp.waves[ch.from_].label,
+        cmp.waves[ch.to].label,
+        _w(a, "n"),
+        _w(b, "n"),
+        _w(a, "mean"),
+        _w(b, "mean"),
+        ch.mean_change,
+        _w(a, "pct_agree"),
+        _w(b, "pct_agree"),
+        ch.pct_agree_change,
+    ]
+
+
+def _test_cells(ch: Change) -> list[object]:
+    """n_test, test, statistic, p_value, p_adj, effect, effect_value, method."""
+    effect = ch.test.effect if ch.test is not None else None
+    return [
+        ch.n,
+        _test(ch, "name"),
+        _test(ch, "statistic"),
+        _test(ch, "p_value"),
+        _test(ch, "p_adj"),
+        None if effect is None else effect.name,
+        None if effect is None else effect.value,
+        ch.method,
+    ]
+
+
 def _construct_rows(
     cmp: Comparison, constructs: Sequence[ConstructComparison], group: str | None = None
 ) -> list[list[object]]:
@@ -65,35 +97,10 @@ def _construct_rows(
     for c in constructs:
         for ch in c.changes:
             a, b = c.waves[ch.from_], c.waves[ch.to]
-            effect = ch.test.effect if ch.test is not None else None
             row: list[object] = [] if group is None else [group]
-            row += [
-                c.id,
-                c.level,
-                c.name,
-                cmp.waves[ch.from_].label,
-                cmp.waves[ch.to].label,
-                _w(a, "n"),
-                _w(b, "n"),
-                _w(a, "mean"),
-                _w(b, "mean"),
-                ch.mean_change,
-                _w(a, "pct_agree"),
-                _w(b, "pct_agree"),
-                ch.pct_agree_change,
-                _w(a, "maturity_label"),
-                _w(b, "maturity_label"),
-                ch.maturity_change,
-                ch.n,
-                _test(ch, "name"),
-                _test(ch, "statistic"),
-                _test(ch, "p_value"),
-                _test(ch, "p_adj"),
-                None if effect is None else effect.name,
-                None if effect is None else effect.value,
-                ch.method,
-            ]
-            rows.append(row)
+            row += [c.id, c.level, c.name, *_wave_cells(cmp, ch, a, b)]
+            row += [_w(a, "maturity_label"), _w(b, "maturity_label"), ch.maturity_change]
+            rows.append(row + _test_cells(ch))
     return rows
 
 
@@ -124,35 +131,9 @@ def _item_rows(cmp: Comparison) -> list[list[object]]:
     for it in cmp.items:
         for ch in it.changes:
             a, b = it.waves[ch.from_], it.waves[ch.to]
-            effect = ch.test.effect if ch.test is not None else None
-            ci = ch.pct_agree_ci
-            rows.append(
-                [
-                    it.code,
-                    it.dimension,
-                    it.text,
-                    cmp.waves[ch.from_].label,
-                    cmp.waves[ch.to].label,
-                    _w(a, "n"),
-                    _w(b, "n"),
-                    _w(a, "mean"),
-                    _w(b, "mean"),
-                    ch.mean_change,
-                    _w(a, "pct_agree"),
-                    _w(b, "pct_agree"),
-                    ch.pct_agree_change,
-                    None if ci is None else ci[0],
-                    None if ci is None else ci[1],
-                    ch.n,
-                    _test(ch, "name"),
-                    _test(ch, "statistic"),
-                    _test(ch, "p_value"),
-                    _test(ch, "p_adj"),
-                    None if effect is None else effect.name,
-                    None if effect is None else effect.value,
-                    ch.method,
-                ]
-            )
+            ci = ch.pct_agree_ci or [None, None]
+            cells = [it.code, it.dimension, it.text, *_wave_cells(cmp, ch, a, b), *ci]
+            rows.append(cells + _test_cells(ch))
     return rows
 
 
