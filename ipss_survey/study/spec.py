@@ -261,6 +261,9 @@ ANALYSIS_KEYS: tuple[Key, ...] = (
     ),
 )
 
+# Keys that mean the same for compare as for analyze are the same keys.
+_ANALYSIS = {k.name: k for k in ANALYSIS_KEYS}
+
 COMPARISON_KEYS: tuple[Key, ...] = (
     _NAME_KEY,
     Key(
@@ -284,7 +287,7 @@ COMPARISON_KEYS: tuple[Key, ...] = (
         option="--id",
         sets="id_column",
     ),
-    Key("group", "text", "Column to split results by.", option="--group", sets="group"),
+    _ANALYSIS["group"],
     Key(
         "labels",
         "labels",
@@ -297,37 +300,10 @@ COMPARISON_KEYS: tuple[Key, ...] = (
         "Output folder of this comparison, inside the study's output folder. Default: its name.",
         option="--out",
     ),
-    Key(
-        "threshold",
-        "number",
-        "Acceptance threshold in percent (default 50).",
-        option="--threshold",
-        sets="threshold",
-        bounds={"exclusiveMinimum": 0, "exclusiveMaximum": 100},
-    ),
-    Key(
-        "p_adjust",
-        "choice",
-        "Multiple-testing correction (default holm).",
-        option="--p-adjust",
-        sets="p_adjust",
-        choices=tuple(P_ADJUST_METHODS),
-    ),
-    Key(
-        "min_answered",
-        "number",
-        "Share of a construct's items a respondent must answer to get a score (default 0.5).",
-        option="--min-answered",
-        sets="min_answered",
-        bounds={"exclusiveMinimum": 0, "maximum": 1},
-    ),
-    Key(
-        "where",
-        "texts",
-        "Row filters, all of which must hold. One filter, or a list.",
-        option="--where",
-        sets="where",
-    ),
+    _ANALYSIS["threshold"],
+    _ANALYSIS["p_adjust"],
+    _ANALYSIS["min_answered"],
+    _ANALYSIS["where"],
     Key(
         "format",
         "formats",
