@@ -7,12 +7,12 @@ so ``ipss-survey --help`` answers at once.
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from ipss_survey import __version__
 from ipss_survey.errors import ExitCode, SurveyError, one_line
@@ -23,7 +23,32 @@ if TYPE_CHECKING:
     from ipss_survey.report.charts.jobs import Helpers
     from ipss_survey.results import Results
 
+
+class _PlainHelpGroup(TyperGroup):
+    """The top-level group, whose help is click's plain text.
+
+    ``ipss-survey --help`` is the first thing a user runs and the most frequent one in
+    scripts; rich's help panels cost 0.1 s of imports (its markdown parser among them), more
+    than the rest of the answer. The commands keep their grouped rich help.
+    """
+
+    def format_help(self, ctx, formatter) -> None:
+        return super(TyperGroup, self).format_help(ctx, formatter)
+
+    def format_commands(self, ctx, formatter) -> None:
+        """Each command's whole first sentence, wrapped (click would cut it at 45 columns)."""
+        rows = [
+            (name, cmd.get_short_help_str(limit=1000))
+            for name in self.list_commands(ctx)
+            if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
+    cls=_PlainHelpGroup,
     name="ipss-survey",
     help="Analyse Likert-scale questionnaires: scores, acceptance, reliability and group "
     "differences for IPSS feasibility studies and DTCAF digital-government maturity "
@@ -59,6 +84,8 @@ def _run(func: Callable[[], T], debug: bool) -> T:
         return func()
     except SurveyError as exc:
         if debug:
+            import traceback
+
             traceback.print_exc()
         print(f"error: {one_line(exc)}", file=sys.stderr)
         raise typer.Exit(int(exc.exit_code)) from None
@@ -69,6 +96,8 @@ def _run(func: Callable[[], T], debug: bool) -> T:
         raise
     except Exception as exc:
         if debug:
+            import traceback
+
             traceback.print_exc()
         print(
             f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the "
@@ -610,10 +639,10 @@ def instruments_list(debug: DebugOpt = False) -> None:
     """
 
     def work() -> None:
-        from ipss_survey.instrument import iter_builtins
-        from ipss_survey.report.instrument_text import instruments_table
+        from ipss_survey.instrument.catalogue import builtin_catalogue
+        from ipss_survey.report.instrument_text import instruments_listing
 
-        _console().print(instruments_table(list(iter_builtins())))
+        print(instruments_listing(builtin_catalogue()))
 
     _run(work, debug)
 

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from ipss_survey.errors import DataError, InstrumentError
+from ipss_survey.instrument.builtin_files import builtin_ids, builtin_text
 from ipss_survey.instrument.dump import instrument_yaml
 from ipss_survey.instrument.loader import (
     DATA_SUFFIXES,
@@ -24,19 +25,6 @@ from ipss_survey.instrument.loader import (
 )
 from ipss_survey.instrument.model import Instrument
 from ipss_survey.instrument.xlsform import read_xlsform
-
-
-def _folder() -> resources.abc.Traversable:
-    return resources.files("ipss_survey.instrument").joinpath("builtins")
-
-
-def builtin_ids() -> list[str]:
-    """Ids of the instruments that ship with the package, sorted."""
-    return sorted(f.name[: -len(".yaml")] for f in _folder().iterdir() if f.name.endswith(".yaml"))
-
-
-def builtin_text(iid: str) -> str:
-    return _folder().joinpath(f"{iid}.yaml").read_text("utf-8")
 
 
 def builtin_instrument(iid: str) -> Instrument:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ipss_survey.instrument import Instrument, Scale
-
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+    from ipss_survey.instrument import Instrument, Scale
+    from ipss_survey.instrument.catalogue import CatalogueEntry
 
 
 def scale_text(scale: Scale) -> str:
@@ -73,25 +74,34 @@ def instrument_tree(instrument: Instrument) -> RenderableType:
     return root
 
 
-def instruments_table(instruments: list[Instrument]) -> RenderableType:
-    """The built-in instruments: id, title, item and dimension counts, scale."""
-    from rich.table import Table
+def instruments_listing(entries: list[CatalogueEntry]) -> str:
+    """The built-in instruments as plain columns: id, items, dimensions, scale, title.
 
-    table = Table(title="Built-in instruments", title_justify="left")
-    table.add_column("id", no_wrap=True)
-    table.add_column("title")
-    for col in ("items", "dimensions", "scale"):
-        table.add_column(col, justify="right")
-    for inst in instruments:
-        points = inst.scale.points if inst.scale else ()
-        table.add_row(
-            inst.id,
-            inst.title,
-            str(len(inst.items)),
-            str(len(inst.dimensions)),
-            f"{points[0]}-{points[-1]}" if points else "per dimension",
+    Plain text rather than a rich table: it costs no imports, survives a pipe to ``grep``
+    or ``cut``, and the title, the only long cell, comes last so it needs no wrapping.
+    """
+    header = ("id", "items", "dimensions", "scale", "title")
+    rows = [
+        (
+            e.id,
+            str(e.items),
+            str(e.dimensions),
+            f"{e.scale[0]}-{e.scale[1]}" if e.scale else "per dimension",
+            e.title,
         )
-    return table
+        for e in entries
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    right = (False, True, True, True)
+
+    def line(cells: tuple[str, ...]) -> str:
+        fixed = [
+            c.rjust(w) if r else c.ljust(w)
+            for c, w, r in zip(cells[:4], widths, right, strict=True)
+        ]
+        return "  ".join([*fixed, cells[4]])
+
+    return "\n".join(["Built-in instruments", line(header), *map(line, rows)])
 
 
 def instrument_counts(inst: Instrument) -> str:

@@ -3,8 +3,6 @@ XLSForm, and has the structure its source gives it."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from typer.testing import CliRunner
 
@@ -51,14 +49,17 @@ def test_there_are_eight():
 def test_instruments_list_shows_all_eight_with_their_item_counts():
     result = CliRunner().invoke(app, ["instruments", "list"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    rows = {
-        cells[0]: cells
-        for line in result.output.splitlines()
-        if (cells := [c.strip() for c in re.split(r"[│┃]", line)[1:-1]]) and cells[0] in BUILTINS
-    }
+    lines = result.output.splitlines()
+    assert lines[1].split()[:4] == ["id", "items", "dimensions", "scale"]
+    rows = {cells[0]: cells for line in lines[2:] if (cells := line.split())}
     assert sorted(rows) == sorted(BUILTINS)
     for iid, (items, dimensions, _) in BUILTINS.items():
-        assert rows[iid][2:4] == [str(items), str(dimensions)], rows[iid]
+        assert rows[iid][1:4] == [str(items), str(dimensions), "1-5"], rows[iid]
+        assert line_of(lines, iid).endswith(builtin_instrument(iid).title)
+
+
+def line_of(lines: list[str], iid: str) -> str:
+    return next(line for line in lines if line.split()[0] == iid)
 
 
 @pytest.mark.parametrize("iid", FRAMEWORKS)
