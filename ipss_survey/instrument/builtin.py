@@ -16,7 +16,6 @@ from pathlib import Path
 
 from ipss_survey.errors import DataError, InstrumentError
 from ipss_survey.instrument.builtin_files import builtin_ids, builtin_text
-from ipss_survey.instrument.dump import instrument_yaml
 from ipss_survey.instrument.loader import (
     DATA_SUFFIXES,
     data_file_error,
@@ -24,7 +23,6 @@ from ipss_survey.instrument.loader import (
     parse_instrument,
 )
 from ipss_survey.instrument.model import Instrument
-from ipss_survey.instrument.xlsform import read_xlsform
 
 
 def builtin_instrument(iid: str) -> Instrument:
@@ -64,6 +62,8 @@ def open_instrument(id_or_path: str) -> OpenedInstrument:
     p = Path(id_or_path)
     _refuse_data_file(p)
     if p.suffix.lower() in XLSFORM_SUFFIXES:
+        from ipss_survey.instrument.xlsform import read_xlsform  # only for XLSForms
+
         form = read_xlsform(p)
         return OpenedInstrument(form.instrument, tuple(n.message for n in form.warnings))
     if p.suffix.lower() in {".yaml", ".yml"} or p.exists():
@@ -107,6 +107,9 @@ def instrument_source(id_or_path: str) -> str:
         return builtin_text(id_or_path)
     _refuse_data_file(Path(id_or_path))
     if Path(id_or_path).suffix.lower() in XLSFORM_SUFFIXES:
+        from ipss_survey.instrument.dump import instrument_yaml
+        from ipss_survey.instrument.xlsform import read_xlsform
+
         form = read_xlsform(id_or_path)
         return instrument_yaml(form.instrument, form.notes)
     try:
