@@ -17,6 +17,8 @@ import math
 from dataclasses import fields, is_dataclass
 from typing import Any
 
+import orjson
+
 OMIT_NONE: dict[str, bool] = {"omit_none": True}
 
 _LEAF_TYPES = frozenset({str, int, bool, type(None)})
@@ -97,8 +99,6 @@ def dumps(value: Any) -> str:
     ``str(key)``); an integer beyond 64 bits, which orjson refuses, is written by the
     standard library.
     """
-    import orjson
-
     try:
         return orjson.dumps(
             value, default=_plain_leaf, option=orjson.OPT_PASSTHROUGH_DATACLASS
