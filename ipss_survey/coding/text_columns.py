@@ -115,9 +115,14 @@ def factorize(values: Any) -> tuple[np.ndarray, np.ndarray]:
     """Codes per cell (-1 for NA) and the distinct values, whatever the column's dtype."""
     import pandas as pd
 
-    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):
         cats = values.cat.categories
         return np.asarray(values.cat.codes), cats.to_numpy(dtype=object)
+    if isinstance(dtype, pd.StringDtype):  # Arrow text (a CSV column of many distinct texts)
+        # Made Python text once; the distinct values are then those very strings, where
+        # factorizing the Arrow text would make a second copy of each.
+        values = values.to_numpy(dtype=object)
     idx, uniques = pd.factorize(values, use_na_sentinel=True)
     return np.asarray(idx), np.asarray(uniques, dtype=object)
 

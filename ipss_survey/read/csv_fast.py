@@ -181,14 +181,25 @@ def _open_reader(
 
 
 def _frame(table: _CodeTable, names: list[str], categorical: bool) -> pd.DataFrame:
-    """The parsed columns as a frame: categories, or plain Python text (as pandas gives)."""
+    """The parsed columns as a frame: categories, or plain Python text (as pandas gives).
+
+    In a frame of categories, a column of very many distinct texts (ids, weights, comments)
+    is held as Arrow text, about 10 bytes a cell instead of some 60 as Python strings: the
+    weight column of an unweighted run is never turned into Python text at all, and an id
+    column only when coding reads it. (As categories, pandas would build a hash table of
+    the million distinct texts to check them, as Python strings.)
+    """
     import pandas as pd
 
     data: dict[str, Any] = {}
     for j, name in enumerate(names):
         codes, values = table.finish(j)
-        if codes is None:  # very many distinct texts (ids): plain Python text
-            data[name] = pd.Series(values, dtype=object, copy=False)
+        if codes is None:  # very many distinct texts, as an Arrow array
+            if categorical:
+                data[name] = pd.Series(pd.arrays.ArrowStringArray(values), copy=False)
+            else:
+                text = values.to_numpy(zero_copy_only=False).astype(object, copy=False)
+                data[name] = pd.Series(text, dtype=object, copy=False)
         elif categorical:
             data[name] = pd.Categorical.from_codes(
                 codes, categories=pd.Index(values, dtype=object), validate=False
@@ -290,9 +301,9 @@ class _CodeTable:
                     col.keep_text()
         self.rows = stop
 
-    def finish(self, j: int) -> tuple[np.ndarray | None, np.ndarray]:
+    def finish(self, j: int) -> tuple[np.ndarray | None, Any]:
         """Column ``j``: the code of each row and the categories (Python strings), or None
-        and the text of each row for a column of very many distinct texts."""
+        and the text of each row (an Arrow array) for a column of very many distinct texts."""
         col = self.columns[j]
         if col.text is None and col.chunks is None:
             return self.small[j, : self.rows], col.categories()
@@ -451,15 +462,15 @@ class _ColumnCodes:
         values[:] = self.values
         return values
 
-    def finish(self) -> tuple[np.ndarray | None, np.ndarray]:
+    def finish(self) -> tuple[np.ndarray | None, Any]:
         """The codes of all rows and the categories (Python strings, object array); for a
-        column that kept its text, None and the text of each row."""
+        column that kept its text, None and the text of each row (an Arrow array)."""
         import pyarrow as pa
 
         if self.text is not None:
             whole = pa.concat_arrays(self.text) if self.text else pa.array([], pa.string())
             self.text = []
-            return None, whole.to_numpy(zero_copy_only=False).astype(object, copy=False)
+            return None, whole
         codes = np.concatenate(self.chunks) if self.chunks else np.zeros(0, dtype=np.int8)
         self.chunks = []
         return codes, self.categories()

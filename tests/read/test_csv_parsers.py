@@ -66,14 +66,16 @@ def assert_same_tables(a: Read, b: Read) -> None:
     ta, tb = a.table, b.table
     assert list(ta.frame.columns) == list(tb.frame.columns)
     assert cells(ta) == cells(tb)
-    # Cells are Python text either way; held as categories or as plain text. The fast reader
-    # uses categories from fewer rows on, and keeps columns of very many distinct texts (ids)
-    # as plain text.
+    # Cells are text either way; held as categories or as plain text. The fast reader uses
+    # categories from fewer rows on, and among categories keeps a column of very many
+    # distinct texts (ids) as Arrow text.
     for j, (da, db) in enumerate(zip(ta.frame.dtypes, tb.frame.dtypes, strict=True)):
         if isinstance(da, pd.CategoricalDtype) and not isinstance(db, pd.CategoricalDtype):
             assert len(ta.frame) + 1 > a.settings.fast_categories_after
         elif isinstance(db, pd.CategoricalDtype) and not isinstance(da, pd.CategoricalDtype):
-            assert pd.api.types.is_object_dtype(da)
+            assert isinstance(da, pd.StringDtype) and da.storage == "pyarrow"
+            assert ta.frame.iloc[:, j].nunique() > a.settings.raw_after
+        elif isinstance(da, pd.StringDtype):  # Arrow text where the general reader has text
             assert ta.frame.iloc[:, j].nunique() > a.settings.raw_after
     for name in ("source", "sha256", "file_format", "skipped", "warnings", "where"):
         assert getattr(ta, name) == getattr(tb, name), name
@@ -244,7 +246,8 @@ def test_many_blocks_and_chunks_read_the_same_both_ways(
     assert fast.fast
     frame = fast.table.frame
     assert isinstance(frame["A1"].dtype, pd.CategoricalDtype)
-    assert len(frame["many"].cat.categories) > 127 and frame["text"].dtype == object
+    assert len(frame["many"].cat.categories) > 127
+    assert frame["text"].dtype == pd.StringDtype("pyarrow")  # more than raw_after texts
 
 
 def test_categories_of_dropped_rows_are_not_reported(tmp_path: Path) -> None:
@@ -390,3 +393,24 @@ def test_generated_files_read_the_same_both_ways(tmp_path: Path, made: tuple[byt
     path = tmp_path / "g.csv"
     path.write_bytes(data)
     both_ways(path, FUZZ_INSTRUMENT, header_row=header_row)
+
+
+def test_weights_and_ids_of_many_distinct_texts_code_the_same_both_ways(tmp_path: Path) -> None:
+    """A weight and an id column of more than raw_after distinct texts (Arrow text in the
+    fast reader's frame) give the same ids, weights and strata as the general reader's."""
+    from ipss_survey.coding.design_columns import DesignSpec
+
+    small = ReadSettings(fast_block_bytes=4096, chunk_cells=900, raw_after=300)
+    lines = [HEADER + ",weight"]
+    lines += [f"{row},{1 + (i * 37 % 1000) / 997:.6f}" for i, row in enumerate(rows(2000))]
+    lines.append("r9999,x,1,1,4,4,4,3,1, 2.5 ")  # a weight with spaces around it
+    path = write(tmp_path / "w.csv", "\n".join(lines) + "\n")
+    fast, general = both_ways(path, settings=small)
+    assert fast.table.frame["weight"].dtype == pd.StringDtype("pyarrow")
+    spec = DesignSpec(weight="weight", strata="team")
+    a, b = coded(fast, MINI, design=spec), coded(general, MINI, design=spec)
+    assert_same_coded(a, b)
+    assert np.array_equal(a.design.design.weights, b.design.design.weights)
+    assert a.design.design.weights[-1] == 2.5
+    assert np.array_equal(a.design.design.stratum, b.design.design.stratum)
+    assert a.design.design.stratum_labels == b.design.design.stratum_labels
