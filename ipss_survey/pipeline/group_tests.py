@@ -184,7 +184,7 @@ def _design_rank_test(
         return GroupTest("design-kruskal-wallis", None, None, None, None, "", notes=[note])
     assert hist.key_to_value is not None
     value = hist.key_to_value[rows.keys[:, ci]]  # each row's distinct score, -1 for none
-    slot = units.slot[units.of_row]
+    slot = units.row_slot
     block = np.zeros(g + 1, dtype=bool)
     block[:g] = tested
     used = (value >= 0) & block[slot]

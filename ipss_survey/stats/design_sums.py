@@ -20,6 +20,7 @@ in the group.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -54,6 +55,11 @@ class Units:
     @property
     def n_units(self) -> int:
         return int(self.slot.size)
+
+    @cached_property
+    def row_slot(self) -> np.ndarray:
+        """(n,) group slot of each row: worked out once, read by every construct's test."""
+        return self.slot[self.of_row]
 
     @property
     def n_strata(self) -> int:
