@@ -196,6 +196,26 @@ def test_signif_of_many_values_rounds_each_distinct_value_alike() -> None:
     assert np.array_equal(signif(spread, 7), [signif(np.array([v]), 7)[0] for v in spread])
 
 
+def test_paired_change_of_many_pairs_is_the_signed_rank_test_of_the_rounded_differences():
+    """Counted from the distinct differences: the same statistic, p and zeros as
+    wilcox.test's own steps (signif to 7 digits, then rank), on mean scores of 1..5 over 1..12
+    answers (differences that round alike, and zeros)."""
+    rng = np.random.default_rng(11)
+    n = 60_000
+    answered = rng.integers(1, 13, size=(n, 2))
+    before = rng.integers(1, 6, size=n) + rng.integers(0, 12, size=n) / answered[:, 0]
+    after = rng.integers(1, 6, size=n) + rng.integers(0, 12, size=n) / answered[:, 1]
+    after[:500] = before[:500]  # unchanged scores: zero differences, dropped
+    before[500:510] = np.nan  # incomplete pairs, dropped
+    result = paired_score_change(before, after)
+    keep = ~np.isnan(before)
+    direct = signed_rank_test(signif(after[keep] - before[keep], 7), mu=0.0)
+    assert result.test.statistic == direct.statistic
+    assert result.test.p_value == direct.p_value
+    assert result.n_zeros == direct.n_zeros >= 500
+    assert result.method == direct.method
+
+
 def test_paired_hand_computed_exact_case() -> None:
     # d = 1, 2, 3.5, 4.25, -2.5: ranks 1, 2, 4, 5, 3 -> V = 12 of 15; subsets of 1..5 summing
     # to at least 12 are as many as those summing to at most 3: 5 of 32 -> p = 10/32.
